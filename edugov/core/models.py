@@ -1,0 +1,99 @@
+"""Users, memberships (role × scope) and the audit log."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from edugov.core.roles import INSTITUTION_ROLES, REGION_ROLES, Role
+
+
+class User(AbstractUser):
+    display_name = models.CharField(_("display name"), max_length=64, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def roles(self) -> set[str]:
+        return {m.role for m in self.memberships.all()}
+
+
+class Membership(models.Model):
+    """A role a user holds over a scope: a region subtree or one institution."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    region = models.ForeignKey(
+        "registry.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    institution = models.ForeignKey(
+        "registry.Institution", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.CheckConstraint(
+                name="membership_scope_matches_role",
+                condition=(
+                    Q(role__in=[r.value for r in REGION_ROLES],
+                      region__isnull=False, institution__isnull=True)
+                    | Q(role__in=[r.value for r in INSTITUTION_ROLES],
+                        institution__isnull=False, region__isnull=True)
+                    | Q(role__in=[Role.PARENT.value, Role.TUTORING_OPERATOR.value],
+                        region__isnull=True)
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "region", "institution"], name="membership_unique",
+                nulls_distinct=False,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = self.region or self.institution or "-"
+        return f"{self.user} · {self.get_role_display()} · {scope}"
+
+
+class AuditLog(models.Model):
+    """One row per write through a service, per export, per unmasking of personal data."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("create")
+        UPDATE = "update", _("update")
+        DELETE = "delete", _("delete")
+        IMPORT = "import", _("import")
+        EXPORT = "export", _("export")
+        UNMASK = "unmask", _("unmask")
+        RESTORE = "restore", _("restore")
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    action = models.CharField(max_length=16, choices=Action.choices)
+    entity = models.CharField(max_length=64, db_index=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    summary = models.CharField(max_length=255, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["entity", "object_id"], name="audit_entity_object")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action} {self.entity}:{self.object_id}"
