@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "edugov.core",
     "edugov.registry",
+    "edugov.imports",
     "edugov.web",
 ]
 

@@ -7,6 +7,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("", include("edugov.registry.urls")),
+    path("imports/", include("edugov.imports.urls")),
+    path("registry/", include("edugov.registry.urls")),
     path("", include("edugov.web.urls")),
 ]
