@@ -12,12 +12,12 @@ from edugov.core.roles import INSTITUTION_ROLES, REGION_ROLES, Role
 
 
 class User(AbstractUser):
-    display_name = models.CharField(_("display name"), max_length=64, blank=True)
-    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    display_name = models.CharField(_("显示名称"), max_length=64, blank=True)
+    phone = models.CharField(_("电话"), max_length=20, blank=True)
 
     class Meta:
-        verbose_name = _("user")
-        verbose_name_plural = _("users")
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
 
     def __str__(self) -> str:
         return self.display_name or self.username
@@ -31,7 +31,7 @@ class Membership(models.Model):
     """A role a user holds over a scope: a region subtree or one institution."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    role = models.CharField(_("角色"), max_length=32, choices=Role.choices)
     region = models.ForeignKey(
         "registry.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -41,8 +41,8 @@ class Membership(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = _("membership")
-        verbose_name_plural = _("memberships")
+        verbose_name = _("角色授权")
+        verbose_name_plural = _("角色授权")
         constraints = [
             models.CheckConstraint(
                 name="membership_scope_matches_role",
@@ -70,13 +70,13 @@ class AuditLog(models.Model):
     """One row per write through a service, per export, per unmasking of personal data."""
 
     class Action(models.TextChoices):
-        CREATE = "create", _("create")
-        UPDATE = "update", _("update")
-        DELETE = "delete", _("delete")
-        IMPORT = "import", _("import")
-        EXPORT = "export", _("export")
-        UNMASK = "unmask", _("unmask")
-        RESTORE = "restore", _("restore")
+        CREATE = "create", _("新增")
+        UPDATE = "update", _("修改")
+        DELETE = "delete", _("删除")
+        IMPORT = "import", _("导入")
+        EXPORT = "export", _("导出")
+        UNMASK = "unmask", _("查看完整信息")
+        RESTORE = "restore", _("恢复")
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     user = models.ForeignKey(
@@ -90,8 +90,8 @@ class AuditLog(models.Model):
     details = models.JSONField(default=dict, blank=True)
 
     class Meta:
-        verbose_name = _("audit entry")
-        verbose_name_plural = _("audit log")
+        verbose_name = _("审计记录")
+        verbose_name_plural = _("审计日志")
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["entity", "object_id"], name="audit_entity_object")]
 

@@ -7,12 +7,12 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    CITY_BUREAU = "city_bureau", _("City bureau")
-    COUNTY_BUREAU = "county_bureau", _("County bureau")
-    SCHOOL_ADMIN = "school_admin", _("School administrator")
-    TEACHER = "teacher", _("Teacher")
-    PARENT = "parent", _("Parent")
-    TUTORING_OPERATOR = "tutoring_operator", _("Tutoring operator")
+    CITY_BUREAU = "city_bureau", _("市教育局")
+    COUNTY_BUREAU = "county_bureau", _("县（区）教育局")
+    SCHOOL_ADMIN = "school_admin", _("学校管理员")
+    TEACHER = "teacher", _("教师")
+    PARENT = "parent", _("家长")
+    TUTORING_OPERATOR = "tutoring_operator", _("校外培训机构")
 
 
 #: Roles whose scope is a region subtree; the others are scoped to one institution or none.

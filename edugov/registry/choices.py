@@ -7,10 +7,10 @@ from django.utils.translation import gettext_lazy as _
 
 
 class RegionLevel(models.TextChoices):
-    PROVINCE = "province", _("Province")
-    CITY = "city", _("City")
-    COUNTY = "county", _("County")
-    TOWNSHIP = "township", _("Township")
+    PROVINCE = "province", _("省")
+    CITY = "city", _("市")
+    COUNTY = "county", _("县（区）")
+    TOWNSHIP = "township", _("乡镇（街道）")
 
 
 class InstitutionKind(models.TextChoices):

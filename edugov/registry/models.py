@@ -38,17 +38,17 @@ class Region(models.Model):
 
     scope_region_path = "path"
 
-    code = models.CharField(_("division code"), max_length=12, unique=True)
-    name = models.CharField(_("name"), max_length=64)
-    level = models.CharField(_("level"), max_length=16, choices=RegionLevel.choices)
+    code = models.CharField(_("行政区划代码"), max_length=12, unique=True)
+    name = models.CharField(_("名称"), max_length=64)
+    level = models.CharField(_("级别"), max_length=16, choices=RegionLevel.choices)
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
     path = models.CharField(max_length=128, unique=True, editable=False)
 
     class Meta:
-        verbose_name = _("region")
-        verbose_name_plural = _("regions")
+        verbose_name = _("行政区划")
+        verbose_name_plural = _("行政区划")
         ordering = ["code"]
         constraints = [
             models.CheckConstraint(
@@ -75,38 +75,38 @@ class Institution(models.Model):
 
     scope_institution = ""
 
-    code = models.CharField(_("institution code"), max_length=10, unique=True)
-    name = models.CharField(_("name"), max_length=128)
-    kind = models.CharField(_("kind"), max_length=24, choices=InstitutionKind.choices)
-    ownership = models.CharField(_("ownership"), max_length=8, choices=Ownership.choices)
-    inclusive = models.BooleanField(_("inclusive (普惠性)"), default=False)
-    rating = models.CharField(_("rating"), max_length=16, choices=Rating.choices,
+    code = models.CharField(_("学校标识码"), max_length=10, unique=True)
+    name = models.CharField(_("名称"), max_length=128)
+    kind = models.CharField(_("办学类型"), max_length=24, choices=InstitutionKind.choices)
+    ownership = models.CharField(_("举办者"), max_length=8, choices=Ownership.choices)
+    inclusive = models.BooleanField(_("普惠性"), default=False)
+    rating = models.CharField(_("等级"), max_length=16, choices=Rating.choices,
                               default=Rating.NONE)
-    locality = models.CharField(_("locality"), max_length=8, choices=Locality.choices)
+    locality = models.CharField(_("城乡分类"), max_length=8, choices=Locality.choices)
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="institutions")
-    status = models.CharField(_("status"), max_length=12, choices=InstitutionStatus.choices,
+    status = models.CharField(_("状态"), max_length=12, choices=InstitutionStatus.choices,
                               default=InstitutionStatus.ACTIVE)
-    standardized = models.BooleanField(_("standardised school"), default=False)
-    boarding = models.BooleanField(_("boarding"), default=False)
-    address = models.CharField(_("address"), max_length=255, blank=True)
-    phone = models.CharField(_("office phone"), max_length=20, blank=True)
-    founded = models.DateField(_("founded"), null=True, blank=True)
+    standardized = models.BooleanField(_("标准化学校"), default=False)
+    boarding = models.BooleanField(_("寄宿制"), default=False)
+    address = models.CharField(_("地址"), max_length=255, blank=True)
+    phone = models.CharField(_("办公电话"), max_length=20, blank=True)
+    founded = models.DateField(_("成立日期"), null=True, blank=True)
     # Facility figures used by the 优质均衡 resource indicators (教督〔2017〕6号 第七条).
-    teaching_area_m2 = models.DecimalField(_("teaching and auxiliary rooms m²"),
+    teaching_area_m2 = models.DecimalField(_("教学及辅助用房面积（m²）"),
                                            max_digits=12, decimal_places=2, default=0)
-    sports_area_m2 = models.DecimalField(_("sports grounds m²"), max_digits=12,
+    sports_area_m2 = models.DecimalField(_("体育运动场馆面积（m²）"), max_digits=12,
                                          decimal_places=2, default=0)
-    equipment_value_yuan = models.DecimalField(_("teaching equipment value ¥"),
+    equipment_value_yuan = models.DecimalField(_("教学仪器设备值（元）"),
                                                max_digits=14, decimal_places=2, default=0)
-    multimedia_classrooms = models.PositiveIntegerField(_("multimedia classrooms"), default=0)
-    books = models.PositiveIntegerField(_("library books"), default=0)
-    music_rooms = models.PositiveIntegerField(_("music rooms"), default=0)
-    art_rooms = models.PositiveIntegerField(_("art rooms"), default=0)
+    multimedia_classrooms = models.PositiveIntegerField(_("网络多媒体教室数"), default=0)
+    books = models.PositiveIntegerField(_("图书册数"), default=0)
+    music_rooms = models.PositiveIntegerField(_("音乐专用教室数"), default=0)
+    art_rooms = models.PositiveIntegerField(_("美术专用教室数"), default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = _("institution")
-        verbose_name_plural = _("institutions")
+        verbose_name = _("学校")
+        verbose_name_plural = _("学校")
         ordering = ["code"]
         constraints = [
             models.CheckConstraint(name="institution_code_10_digits",
@@ -132,14 +132,14 @@ class EducationGroup(models.Model):
 
     scope_institution = "lead"
 
-    name = models.CharField(_("name"), max_length=128, unique=True)
-    kind = models.CharField(_("kind"), max_length=8, choices=GroupKind.choices)
+    name = models.CharField(_("名称"), max_length=128, unique=True)
+    kind = models.CharField(_("办学类型"), max_length=8, choices=GroupKind.choices)
     lead = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="led_groups")
-    founded = models.DateField(_("founded"), null=True, blank=True)
+    founded = models.DateField(_("成立日期"), null=True, blank=True)
 
     class Meta:
-        verbose_name = _("education group")
-        verbose_name_plural = _("education groups")
+        verbose_name = _("教育集团")
+        verbose_name_plural = _("教育集团")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -152,12 +152,12 @@ class GroupMembership(models.Model):
     group = models.ForeignKey(EducationGroup, on_delete=models.CASCADE, related_name="members")
     institution = models.ForeignKey(Institution, on_delete=models.CASCADE,
                                     related_name="group_memberships")
-    joined = models.DateField(_("joined"))
-    left = models.DateField(_("left"), null=True, blank=True)
+    joined = models.DateField(_("加入日期"))
+    left = models.DateField(_("退出日期"), null=True, blank=True)
 
     class Meta:
-        verbose_name = _("group membership")
-        verbose_name_plural = _("group memberships")
+        verbose_name = _("集团成员")
+        verbose_name_plural = _("集团成员")
         constraints = [
             models.UniqueConstraint(fields=["group", "institution", "joined"],
                                     name="group_membership_unique"),
@@ -175,12 +175,12 @@ class Pairing(models.Model):
                                   related_name="pairings_given")
     supported = models.ForeignKey(Institution, on_delete=models.CASCADE,
                                   related_name="pairings_received")
-    start = models.DateField(_("start"))
-    end = models.DateField(_("end"), null=True, blank=True)
+    start = models.DateField(_("开始日期"))
+    end = models.DateField(_("结束日期"), null=True, blank=True)
 
     class Meta:
-        verbose_name = _("pairing")
-        verbose_name_plural = _("pairings")
+        verbose_name = _("结对帮扶")
+        verbose_name_plural = _("结对帮扶")
         constraints = [
             models.CheckConstraint(name="pairing_distinct",
                                    condition=~Q(supporter=F("supported"))),
@@ -192,12 +192,12 @@ class Pairing(models.Model):
 class AcademicYear(models.Model):
     """学年: 1 Sep – 31 Aug; statistics snapshot on 1 Sep (教育事业统计)."""
 
-    start_year = models.PositiveSmallIntegerField(_("start year"), unique=True)
-    is_current = models.BooleanField(_("current"), default=False)
+    start_year = models.PositiveSmallIntegerField(_("起始年份"), unique=True)
+    is_current = models.BooleanField(_("当前学年"), default=False)
 
     class Meta:
-        verbose_name = _("academic year")
-        verbose_name_plural = _("academic years")
+        verbose_name = _("学年")
+        verbose_name_plural = _("学年")
         ordering = ["-start_year"]
         constraints = [
             models.UniqueConstraint(fields=["is_current"], condition=Q(is_current=True),
@@ -218,13 +218,13 @@ class AcademicYear(models.Model):
 
 class Term(models.Model):
     academic_year = models.ForeignKey(AcademicYear, on_delete=models.CASCADE, related_name="terms")
-    number = models.PositiveSmallIntegerField(_("term"), choices=[(1, "第一学期"), (2, "第二学期")])
-    start = models.DateField(_("start"))
-    end = models.DateField(_("end"))
+    number = models.PositiveSmallIntegerField(_("学期"), choices=[(1, "第一学期"), (2, "第二学期")])
+    start = models.DateField(_("开始日期"))
+    end = models.DateField(_("结束日期"))
 
     class Meta:
-        verbose_name = _("term")
-        verbose_name_plural = _("terms")
+        verbose_name = _("学期")
+        verbose_name_plural = _("学期")
         constraints = [
             models.UniqueConstraint(fields=["academic_year", "number"], name="term_unique"),
             models.CheckConstraint(name="term_dates", condition=Q(end__gt=F("start"))),
@@ -236,31 +236,31 @@ class Staff(models.Model):
 
     scope_institution = "current_institution"
 
-    id_number = models.CharField(_("ID number"), max_length=18, unique=True)
-    name = models.CharField(_("name"), max_length=64)
-    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
-    birth_date = models.DateField(_("birth date"))
-    phone = models.CharField(_("phone"), max_length=20, blank=True)
-    education = models.CharField(_("education"), max_length=20, choices=Education.choices)
-    title = models.CharField(_("professional title"), max_length=20, choices=Title.choices,
+    id_number = models.CharField(_("身份证号"), max_length=18, unique=True)
+    name = models.CharField(_("姓名"), max_length=64)
+    sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices)
+    birth_date = models.DateField(_("出生日期"))
+    phone = models.CharField(_("电话"), max_length=20, blank=True)
+    education = models.CharField(_("最高学历"), max_length=20, choices=Education.choices)
+    title = models.CharField(_("职称"), max_length=20, choices=Title.choices,
                              default=Title.NONE)
-    certified = models.BooleanField(_("teacher qualification held"), default=False)
-    subject = models.CharField(_("main subject"), max_length=16, choices=Subject.choices,
+    certified = models.BooleanField(_("持有教师资格证"), default=False)
+    subject = models.CharField(_("主要任教学科"), max_length=16, choices=Subject.choices,
                                blank=True)
-    backbone_level = models.CharField(_("backbone level"), max_length=10,
+    backbone_level = models.CharField(_("骨干教师级别"), max_length=10,
                                       choices=BackboneLevel.choices, default=BackboneLevel.NONE)
-    establishment = models.CharField(_("establishment"), max_length=10,
+    establishment = models.CharField(_("编制情况"), max_length=10,
                                      choices=Establishment.choices, default=Establishment.ON)
     # Denormalised from the open Assignment by services, so scoping is one join.
     current_institution = models.ForeignKey(Institution, null=True, blank=True,
                                             on_delete=models.SET_NULL, related_name="staff")
-    current_post = models.CharField(_("current post"), max_length=12, choices=Post.choices,
+    current_post = models.CharField(_("现任岗位"), max_length=12, choices=Post.choices,
                                     blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = _("staff member")
-        verbose_name_plural = _("staff")
+        verbose_name = _("教职工")
+        verbose_name_plural = _("教职工")
         ordering = ["id"]
         indexes = [models.Index(fields=["current_institution", "current_post"],
                                 name="staff_institution_post")]
@@ -277,13 +277,13 @@ class Assignment(models.Model):
     staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="assignments")
     institution = models.ForeignKey(Institution, on_delete=models.PROTECT,
                                     related_name="assignments")
-    post = models.CharField(_("post"), max_length=12, choices=Post.choices)
-    start = models.DateField(_("start"))
-    end = models.DateField(_("end"), null=True, blank=True)
+    post = models.CharField(_("岗位"), max_length=12, choices=Post.choices)
+    start = models.DateField(_("开始日期"))
+    end = models.DateField(_("结束日期"), null=True, blank=True)
 
     class Meta:
-        verbose_name = _("assignment")
-        verbose_name_plural = _("assignments")
+        verbose_name = _("任职")
+        verbose_name_plural = _("任职记录")
         ordering = ["staff_id", "start"]
         constraints = [
             models.CheckConstraint(name="assignment_dates",
@@ -304,15 +304,15 @@ class SchoolClass(models.Model):
                                     related_name="classes")
     academic_year = models.ForeignKey(AcademicYear, on_delete=models.PROTECT,
                                       related_name="classes")
-    grade = models.SmallIntegerField(_("grade"), choices=Grade.choices)
-    number = models.PositiveSmallIntegerField(_("class number"))
-    name = models.CharField(_("name"), max_length=32, blank=True)
+    grade = models.SmallIntegerField(_("年级"), choices=Grade.choices)
+    number = models.PositiveSmallIntegerField(_("班号"))
+    name = models.CharField(_("名称"), max_length=32, blank=True)
     head_teacher = models.ForeignKey(Staff, null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="head_of_classes")
 
     class Meta:
-        verbose_name = _("class")
-        verbose_name_plural = _("classes")
+        verbose_name = _("班级")
+        verbose_name_plural = _("班级")
         ordering = ["institution_id", "grade", "number"]
         constraints = [
             models.UniqueConstraint(fields=["institution", "academic_year", "grade", "number"],
@@ -327,29 +327,29 @@ class SchoolClass(models.Model):
 class Student(models.Model):
     scope_institution = "current_institution"
 
-    student_no = models.CharField(_("student number (学籍号)"), max_length=19, unique=True)
-    id_number = models.CharField(_("ID number"), max_length=18, null=True, blank=True,
+    student_no = models.CharField(_("学籍号"), max_length=19, unique=True)
+    id_number = models.CharField(_("身份证号"), max_length=18, null=True, blank=True,
                                  unique=True)
-    name = models.CharField(_("name"), max_length=64)
-    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
-    birth_date = models.DateField(_("birth date"))
-    hukou_type = models.CharField(_("household registration"), max_length=8,
+    name = models.CharField(_("姓名"), max_length=64)
+    sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices)
+    birth_date = models.DateField(_("出生日期"))
+    hukou_type = models.CharField(_("户籍类型"), max_length=8,
                                   choices=HukouType.choices)
-    hukou_region_code = models.CharField(_("household registration region code"),
+    hukou_region_code = models.CharField(_("户籍所在地代码"),
                                          max_length=12, blank=True)
-    address = models.CharField(_("residence address"), max_length=255, blank=True)
-    guardian_phone = models.CharField(_("guardian phone"), max_length=20, blank=True)
-    left_behind = models.BooleanField(_("left-behind child (留守)"), default=False)
-    disabled = models.BooleanField(_("disability"), default=False)
-    hardship = models.BooleanField(_("family financial hardship"), default=False)
+    address = models.CharField(_("现住址"), max_length=255, blank=True)
+    guardian_phone = models.CharField(_("监护人电话"), max_length=20, blank=True)
+    left_behind = models.BooleanField(_("留守儿童"), default=False)
+    disabled = models.BooleanField(_("残疾"), default=False)
+    hardship = models.BooleanField(_("家庭经济困难"), default=False)
     # Denormalised from the current Enrolment by services, so scoping is one join.
     current_institution = models.ForeignKey(Institution, null=True, blank=True,
                                             on_delete=models.SET_NULL, related_name="students")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = _("student")
-        verbose_name_plural = _("students")
+        verbose_name = _("学生")
+        verbose_name_plural = _("学生")
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(name="student_no_19_chars", condition=Q(student_no__length=19)),
@@ -369,16 +369,16 @@ class Enrolment(models.Model):
                                       related_name="enrolments")
     institution = models.ForeignKey(Institution, on_delete=models.PROTECT,
                                     related_name="enrolments")
-    grade = models.SmallIntegerField(_("grade"), choices=Grade.choices)
+    grade = models.SmallIntegerField(_("年级"), choices=Grade.choices)
     school_class = models.ForeignKey(SchoolClass, null=True, blank=True,
                                      on_delete=models.SET_NULL, related_name="enrolments")
-    status = models.CharField(_("status"), max_length=12, choices=EnrolmentStatus.choices,
+    status = models.CharField(_("状态"), max_length=12, choices=EnrolmentStatus.choices,
                               default=EnrolmentStatus.ACTIVE)
-    entry_date = models.DateField(_("entry date"), null=True, blank=True)
+    entry_date = models.DateField(_("入学日期"), null=True, blank=True)
 
     class Meta:
-        verbose_name = _("enrolment")
-        verbose_name_plural = _("enrolments")
+        verbose_name = _("学籍注册")
+        verbose_name_plural = _("学籍注册")
         constraints = [
             models.UniqueConstraint(fields=["student", "academic_year"],
                                     name="one_enrolment_per_student_year"),
