@@ -138,7 +138,11 @@ def _empty_tables(tables: list[str]) -> None:
 
 def _load_table(model: type[models.Model], lines: io.TextIOWrapper) -> int:
     columns = json.loads(next(lines))
-    fields = [model._meta.get_field(_field_name(model, c)) for c in columns]
+    by_attname = {f.attname: f for f in model._meta.concrete_fields}
+    missing = [c for c in columns if c not in by_attname]
+    if missing:
+        raise BackupError(f"{model._meta.db_table} 没有字段 {', '.join(missing)}")
+    fields = [by_attname[c] for c in columns]
     table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     marks = ", ".join(["%s"] * len(fields))
@@ -157,13 +161,6 @@ def _load_table(model: type[models.Model], lines: io.TextIOWrapper) -> int:
             cursor.executemany(sql, batch)
             total += len(batch)
     return total
-
-
-def _field_name(model: type[models.Model], attname: str) -> str:
-    for f in model._meta.concrete_fields:
-        if f.attname == attname:
-            return f.name
-    raise BackupError(f"{model._meta.db_table} 没有字段 {attname}")
 
 
 def _db_value(field: models.Field[Any, Any], value: Any) -> Any:

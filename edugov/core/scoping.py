@@ -66,7 +66,7 @@ def scope_of(user: User | Any) -> Scope:
             institution_ids=tuple(sorted(set(institutions))),
             roles=frozenset(roles),
         )
-    user._edugov_scope = scope
+    user._edugov_scope = scope  # type: ignore[union-attr]
     return scope
 
 

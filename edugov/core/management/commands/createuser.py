@@ -35,7 +35,7 @@ class Command(BaseCommand):
                                role=opts["role"], region=region, institution=institution,
                                display_name=opts["name"], superuser=opts["superuser"])
         except ValidationError as exc:
-            raise CommandError("；".join(m for ms in exc.message_dict.values() for m in ms))
+            raise CommandError("；".join(exc.messages)) from exc
         self.stdout.write(f"created {user.username}")
         if opts["token"]:
             from edugov.core.tokens import issue_token

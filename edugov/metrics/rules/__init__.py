@@ -1,0 +1,1 @@
+"""Pure rules of the data center: the formula language, equity coefficients, rankings."""
