@@ -48,8 +48,12 @@ INSTALLED_APPS = [
     "edugov.core",
     "edugov.registry",
     "edugov.imports",
+    "edugov.workflow",
     "edugov.web",
 ]
+
+if TESTING:
+    INSTALLED_APPS.append("tests.workflow_testapp")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
