@@ -41,7 +41,7 @@ def start(*, actor: User | None, item: WorkflowItem, now: dt.datetime | None = N
     now = now or timezone.now()
     wf = item.workflow
     item.state, item.state_changed_at, item.due_at = wf.initial, now, wf.due_at(wf.initial, now)
-    type(item).objects.filter(pk=item.pk).update(
+    type(item)._default_manager.filter(pk=item.pk).update(
         state=item.state, state_changed_at=now, due_at=item.due_at)
     return _record(item, actor=actor, name="create", old="", new=wf.initial, at=now,
                    reason="", evidence=evidence)
@@ -69,7 +69,7 @@ def advance(
     t = wf.check(item.state, transition, roles=roles, reason=reason)
     old = item.state
     due = wf.due_at(t.target, now)
-    moved = type(item).objects.filter(pk=item.pk, state=old).update(
+    moved = type(item)._default_manager.filter(pk=item.pk, state=old).update(
         state=t.target, state_changed_at=now, due_at=due)
     if not moved:
         raise StaleState("该事项已被他人处理，请刷新后重试")
@@ -84,7 +84,7 @@ def escalate_overdue(model: type[WorkflowItem], *, now: dt.datetime | None = Non
     wf = model.workflow
     moved = 0
     for state, name in wf.escalations.items():
-        for item in model.objects.filter(state=state, due_at__lt=now).order_by("pk"):
+        for item in model._default_manager.filter(state=state, due_at__lt=now).order_by("pk"):
             try:
                 advance(actor=None, item=item, transition=name, now=now, as_system=True,
                         reason="逾期未办理，系统自动升级")
