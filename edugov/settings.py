@@ -49,6 +49,11 @@ INSTALLED_APPS = [
     "edugov.registry",
     "edugov.imports",
     "edugov.workflow",
+    "edugov.metrics",
+    "edugov.enrollment",
+    "edugov.workforce",
+    "edugov.health",
+    "edugov.safety",
     "edugov.web",
 ]
 
