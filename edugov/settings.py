@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
+    # For its templates and static files: the API docs serve Swagger UI locally, no CDN.
+    "ninja",
     "edugov.core",
     "edugov.registry",
     "edugov.imports",

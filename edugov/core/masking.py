@@ -12,6 +12,13 @@ def mask_id_number(value: str | None) -> str:
     return value[:6] + "*" * (len(value) - 10) + value[-4:]
 
 
+def mask_student_no(value: str | None) -> str:
+    """G330102199001011234 -> G330102********1234: a 全国学籍号 is G + the 身份证号."""
+    if not value:
+        return ""
+    return value[0] + mask_id_number(value[1:]) if len(value) == 19 else value
+
+
 def mask_phone(value: str | None) -> str:
     """13812345678 -> 138****5678."""
     if not value:
@@ -29,4 +36,5 @@ def mask_address(value: str | None) -> str:
     return value[:keep] + "*" * 6
 
 
-MASKERS = {"id_number": mask_id_number, "phone": mask_phone, "address": mask_address}
+MASKERS = {"id_number": mask_id_number, "student_no": mask_student_no, "phone": mask_phone,
+           "address": mask_address}

@@ -14,6 +14,11 @@ from edugov.core.roles import INSTITUTION_ROLES, REGION_ROLES, Role
 class User(AbstractUser):
     display_name = models.CharField(_("显示名称"), max_length=64, blank=True)
     phone = models.CharField(_("电话"), max_length=20, blank=True)
+    # The staff record of a teacher's account, so their home page can show their classes.
+    staff = models.OneToOneField(
+        "registry.Staff", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="account", verbose_name=_("教职工档案"),
+    )
 
     class Meta:
         verbose_name = _("用户")
@@ -47,9 +52,9 @@ class Membership(models.Model):
             models.CheckConstraint(
                 name="membership_scope_matches_role",
                 condition=(
-                    Q(role__in=[r.value for r in REGION_ROLES],
+                    Q(role__in=sorted(r.value for r in REGION_ROLES),
                       region__isnull=False, institution__isnull=True)
-                    | Q(role__in=[r.value for r in INSTITUTION_ROLES],
+                    | Q(role__in=sorted(r.value for r in INSTITUTION_ROLES),
                         institution__isnull=False, region__isnull=True)
                     | Q(role__in=[Role.PARENT.value, Role.TUTORING_OPERATOR.value],
                         region__isnull=True)
@@ -97,3 +102,25 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action} {self.entity}:{self.object_id}"
+
+
+class ApiToken(models.Model):
+    """A bearer token for the REST API; only the sha256 of the secret is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("名称"), max_length=64)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # The first characters of the clear token, so a user can tell their tokens apart.
+    prefix = models.CharField(_("前缀"), max_length=12, editable=False)
+    created = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    last_used = models.DateTimeField(_("最近使用"), null=True, blank=True)
+    expires = models.DateTimeField(_("过期时间"), null=True, blank=True)
+    revoked = models.DateTimeField(_("吊销时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API 令牌")
+        verbose_name_plural = _("API 令牌")
+        ordering = ["-created", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.name} ({self.prefix}…)"

@@ -106,3 +106,33 @@ def unmask(*, actor: User, obj: Student | Staff, fields: list[str]) -> dict[str,
     audit.record(actor=actor, action=AuditLog.Action.UNMASK, entity=audit.entity_name(obj),
                  object_id=obj.pk, summary=",".join(fields))
     return values
+
+
+#: Institution fields a writer may change through update_institution (facilities, status).
+INSTITUTION_EDITABLE = frozenset({
+    "teaching_area_m2", "sports_area_m2", "equipment_value_yuan", "multimedia_classrooms",
+    "books", "music_rooms", "art_rooms", "status",
+})
+
+
+@transaction.atomic
+def update_institution(
+    *, actor: User, institution: Institution, changes: dict[str, Any]
+) -> Institution:
+    """Change facility figures and status; the audit row keeps each old and new value."""
+    unknown = set(changes) - INSTITUTION_EDITABLE
+    if unknown:
+        raise ValidationError({f: "该字段不能在此修改" for f in sorted(unknown)})
+    require_write(actor, institution)
+    # Lock the row so two concurrent edits cannot each overwrite the other's figures.
+    current = Institution.objects.select_for_update().get(pk=institution.pk)
+    diff = {f: [str(getattr(current, f)), str(v)] for f, v in changes.items()
+            if getattr(current, f) != v}
+    for field, value in changes.items():
+        setattr(current, field, value)
+    current.full_clean()
+    current.save(update_fields=[*changes, "updated_at"])
+    audit.record(actor=actor, action=AuditLog.Action.UPDATE, entity="registry.institution",
+                 object_id=current.pk, summary=f"{current.code} {','.join(sorted(diff))}",
+                 details={"changes": diff})
+    return current
