@@ -124,3 +124,34 @@ def judge_county(parts: Sequence[SchoolLevel], level: str, *,
     schools = [judge_school(p, overrides) for p in here]
     return CountyVerdict(level, schools, cvs, cv_failed,
                          passed=not cv_failed and all(s.passed for s in schools))
+
+
+#: Indicators counted per hundred students (the others are per student).
+PER_HUNDRED = frozenset({"R1", "R2", "R3", "R7"})
+#: R1 counts teachers above the level's required education: 小学 专科及以上, 初中 本科及以上.
+R1_NUMERATOR = {PRIMARY: "R1_primary", JUNIOR: "R1_junior"}
+
+
+def school_parts(school: str, name: str, students: Mapping[str, int],
+                 resources: Mapping[str, float]) -> list[SchoolLevel]:
+    """A school's 小学部 and 初中部 with their 7 values, resources split by level weights.
+
+    ``students`` holds in-school students by level (primary, junior, senior);
+    ``resources`` the school's totals: R1_primary, R1_junior, R2 … R7. A single-level
+    school gets all of its resources; a combined school (九年一贯制, 完全中学, 十二年一贯制)
+    shares them by A : 1.1B : 1.32C (policy-rules §2.1). The rule splits facilities
+    (R4–R7); teachers have no level in the registry, so R1–R3 use the same shares.
+    """
+    shares = level_shares(students)
+    parts = []
+    for level in (PRIMARY, JUNIOR):
+        count = students.get(level, 0)
+        if count <= 0:
+            continue
+        values: dict[str, float | None] = {}
+        for code in RESOURCE_INDICATORS:
+            key = R1_NUMERATOR[level] if code == "R1" else code
+            per = 100.0 if code in PER_HUNDRED else 1.0
+            values[code] = resources.get(key, 0.0) * shares[level] / count * per
+        parts.append(SchoolLevel(school, name, level, count, values))
+    return parts

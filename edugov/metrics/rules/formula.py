@@ -19,6 +19,7 @@ import math
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 Value = str | int | float | bool
 
@@ -386,3 +387,40 @@ def dependency_order(formulas: Mapping[str, Node]) -> list[str]:
     for code in sorted(formulas):
         visit(code, ())
     return order
+
+
+# -- vectorised evaluation ---------------------------------------------------------------
+
+
+def evaluate_arrays(
+    node: Node,
+    measure: Callable[[MeasureRef], Any],
+    indicator: Callable[[str], Any],
+) -> Any:
+    """The formula over aligned numpy arrays (one element per unit); NaN means no value.
+
+    Same semantics as :func:`evaluate`: missing propagates, and a division whose
+    denominator is 0 or missing is missing, never 0 or infinity.
+    """
+    import numpy as np
+
+    if isinstance(node, Number):
+        return np.float64(node.value)
+    if isinstance(node, MeasureRef):
+        return np.asarray(measure(node), dtype="float64")
+    if isinstance(node, IndicatorRef):
+        return np.asarray(indicator(node.code), dtype="float64")
+    if isinstance(node, Negate):
+        return -evaluate_arrays(node.operand, measure, indicator)
+    assert isinstance(node, BinOp)
+    left = evaluate_arrays(node.left, measure, indicator)
+    right = evaluate_arrays(node.right, measure, indicator)
+    if node.op == "+":
+        return left + right
+    if node.op == "-":
+        return left - right
+    if node.op == "*":
+        return left * right
+    with np.errstate(divide="ignore", invalid="ignore"):
+        safe = np.where(right == 0, np.nan, right)
+        return left / safe
