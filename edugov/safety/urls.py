@@ -1,2 +1,20 @@
+from django.urls import path
+
+from edugov.safety import views
+
 app_name = "safety"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("hazards/", views.hazard_list, name="hazard_list"),
+    path("hazards/new/", views.hazard_new, name="hazard_new"),
+    path("hazards/<int:pk>/", views.hazard_detail, name="hazard_detail"),
+    path("hazards/<int:pk>/act/", views.hazard_act, name="hazard_act"),
+    path("hazards/<int:pk>/assign/", views.hazard_assign, name="hazard_assign"),
+    path("inspections/", views.inspection_list, name="inspection_list"),
+    path("inspections/<int:pk>/", views.inspection_form, name="inspection_form"),
+    path("lists/", views.lists_page, name="lists"),
+    path("lists/export/", views.lists_export, name="lists_export"),
+    path("overview/", views.overview, name="overview"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("report/", views.public_report, name="public_report"),
+]

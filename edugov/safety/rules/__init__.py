@@ -1,0 +1,1 @@
+"""Pure campus-safety policy: plain data in, plain data out, nothing from Django."""
