@@ -41,8 +41,9 @@ def test_switching_to_english(client_for, world) -> None:  # type: ignore[no-unt
     assert "<h1>学生名单</h1>" in client.get(reverse("registry:student_list")).content.decode()
 
 
-def test_login_page_in_english_from_the_browser_language(client) -> None:  # type: ignore[no-untyped-def]
-    page = client.get(reverse("web:login"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+def test_login_page_in_english_once_chosen(client, settings) -> None:  # type: ignore[no-untyped-def]
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(reverse("web:login"), HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
     assert "Sign in" in page and "Username" in page
 
 
@@ -105,3 +106,10 @@ def test_class_label(world) -> None:  # type: ignore[no-untyped-def]
         assert class_label(world.class_a) == "Grade 3, class 1"
     world.class_a.name = "三年级（1）班"
     assert class_label(world.class_a) == "三年级（1）班"
+
+
+def test_an_english_browser_still_gets_chinese_until_the_user_switches(client_for) -> None:  # type: ignore[no-untyped-def]
+    client = client_for("county_a")
+    page = client.get(reverse("registry:student_list"),
+                      HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="zh-hans">' in page
