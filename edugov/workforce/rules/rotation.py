@@ -87,6 +87,9 @@ class Teacher:
     qualified: bool = False  # 高于规定学历 (小学 专科及以上, 初中 本科及以上)
     eligible: bool = False
     years: int = 0  # continuous years at the current school
+    #: Tie-breaker among teachers the model cannot tell apart (积分制 points, or their
+    #: negation when a county sends low scorers first): higher moves first.
+    priority: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -280,8 +283,36 @@ def solve(problem: Problem) -> Plan:
         return Plan([], "infeasible", seconds, "在现有规则下找不到可行方案，请放宽锁定或限制条件")
     moves = [Move(t, problem.teacher_by_id[t].school, s)
              for (t, s), var in x.items() if var.solution_value() > 0.5]
-    return Plan(sorted(moves, key=lambda m: m.teacher),
+    return Plan(prefer_priority(problem, moves),
                 "optimal" if status == pywraplp.Solver.OPTIMAL else "feasible", seconds)
+
+
+def prefer_priority(problem: Problem, moves: Sequence[Move]) -> list[Move]:
+    """Among teachers the model cannot tell apart — same school, subject, 骨干 and 学历, free
+    (neither locked nor excluded) — give the moves to those of highest priority.
+
+    Swapping such teachers changes no constraint and no term of the objective (candidate
+    destinations depend only on those attributes too), so this is an exact tie-breaker; a
+    small objective weight instead would sit inside the MILP gap tolerance.
+    """
+    def kind(t: Teacher) -> tuple[int, str, bool, bool]:
+        return (t.school, t.subject, t.backbone, t.qualified)
+
+    free = [t for t in problem.eligible
+            if t.id not in problem.locked and t.id not in problem.excluded]
+    classes: dict[tuple[int, str, bool, bool], list[Teacher]] = defaultdict(list)
+    for t in free:
+        classes[kind(t)].append(t)
+    kept = [m for m in moves if m.teacher in problem.locked]
+    moved_by_class: dict[tuple[int, str, bool, bool], list[Move]] = defaultdict(list)
+    for m in moves:
+        if m.teacher not in problem.locked:
+            moved_by_class[kind(problem.teacher_by_id[m.teacher])].append(m)
+    for key, class_moves in moved_by_class.items():
+        ranked = sorted(classes[key], key=lambda t: (-t.priority, t.id))
+        destinations = sorted(m.destination for m in class_moves)
+        kept += [Move(t.id, t.school, d) for t, d in zip(ranked, destinations, strict=False)]
+    return sorted(kept, key=lambda m: m.teacher)
 
 
 def _move_variables(solver: pywraplp.Solver, problem: Problem,

@@ -51,7 +51,7 @@ def proposals_for(user: User) -> QuerySet[RotationProposal]:
     ).select_related("staff", "source", "destination", "plan")
 
 
-def _students_by_level(schools: QuerySet[Institution], year_id: int) -> dict[int, Counter]:
+def students_by_level(schools: QuerySet[Institution], year_id: int) -> dict[int, Counter]:
     rows = (Enrolment.objects.filter(institution__in=schools, academic_year_id=year_id,
                                      status="active")
             .values("institution_id", "grade").annotate(n=Count("id")))
@@ -78,12 +78,13 @@ def eligibility_in(county: Region, on: dt.date,
 def rotation_problem(county: Region, year_id: int, on: dt.date, *,
                      rules: RotationRules | None = None,
                      locked: dict[int, int] | None = None,
-                     excluded: frozenset[int] = frozenset()) -> Problem:
+                     excluded: frozenset[int] = frozenset(),
+                     priority: dict[int, float] | None = None) -> Problem:
     """The county's public 小学/初中 and their 专任教师 as the optimiser's plain data."""
     schools_qs = Institution.objects.filter(
         region__path__startswith=county.path, ownership=Ownership.PUBLIC,
         kind__in=list(ROTATION_LEVELS), status="active")
-    students = _students_by_level(schools_qs, year_id)
+    students = students_by_level(schools_qs, year_id)
     schools, level_of = [], {}
     for pk, kind, locality, rating, boarding in schools_qs.values_list(
             "pk", "kind", "locality", "rating", "boarding"):
@@ -101,7 +102,8 @@ def rotation_problem(county: Region, year_id: int, on: dt.date, *,
     teachers = [
         Teacher(pk, school, subject or "other", backbone=backbone != "none",
                 qualified=education in QUALIFIED[level_of[school]], eligible=pk in eligible,
-                years=eligible[pk].years if pk in eligible else 0)
+                years=eligible[pk].years if pk in eligible else 0,
+                priority=(priority or {}).get(pk, 0.0))
         for pk, school, subject, backbone, education in Staff.objects.filter(
             current_institution__in=schools_qs, current_post=Post.TEACHER,
         ).values_list("pk", "current_institution_id", "subject", "backbone_level", "education")

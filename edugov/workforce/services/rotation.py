@@ -1,4 +1,5 @@
-"""Every workforce write: keyword-only, one transaction, an audit row (DESIGN §2)."""
+"""交流轮岗: plans, solving, notifying, answers and execution (DESIGN §2: keyword-only, one
+transaction, an audit row)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from edugov.core.scoping import scope_of, visible_to
 from edugov.registry.models import AcademicYear, Institution, Region, Staff
 from edugov.registry.services import assign_staff
 from edugov.workflow import services as workflow
-from edugov.workforce.models import RotationPlan, RotationProposal
+from edugov.workforce.models import RotationCandidate, RotationPlan, RotationProposal
 from edugov.workforce.rules.rotation import (
     Problem,
     RotationRules,
@@ -25,7 +26,8 @@ from edugov.workforce.rules.rotation import (
     coefficients,
     solve,
 )
-from edugov.workforce.selectors import plans_for, proposals_for, rotation_problem
+from edugov.workforce.selectors.points import points_priority
+from edugov.workforce.selectors.rotation import plans_for, proposals_for, rotation_problem
 
 BUREAU_ROLES = (Role.COUNTY_BUREAU, Role.CITY_BUREAU)
 
@@ -50,11 +52,16 @@ def create_plan(*, actor: User, county: Region, academic_year: AcademicYear,
     return plan
 
 
-def problem_for(plan: RotationPlan, rules: RotationRules | None = None) -> Problem:
+def problem_for(plan: RotationPlan, rules: RotationRules | None = None,
+                priority: dict[int, float] | None = None) -> Problem:
+    """The plan as the optimiser's data. ``priority`` breaks ties between teachers the model
+    cannot tell apart; by default the previous year's 积分 (higher moves first)."""
+    if priority is None:
+        priority = points_priority(plan.county, plan.academic_year.start_year - 1)
     return rotation_problem(
         plan.county, plan.academic_year_id, plan.effective, rules=rules,
         locked={int(k): int(v) for k, v in plan.locked.items()},
-        excluded=frozenset(int(s) for s in plan.excluded))
+        excluded=frozenset(int(s) for s in plan.excluded), priority=priority)
 
 
 @transaction.atomic
@@ -90,8 +97,8 @@ def set_excluded(*, actor: User, plan: RotationPlan, staff: Staff,
     return plan
 
 
-def solve_plan(*, actor: User, plan: RotationPlan,
-               rules: RotationRules | None = None) -> RotationPlan:
+def solve_plan(*, actor: User, plan: RotationPlan, rules: RotationRules | None = None,
+               priority: dict[int, float] | None = None) -> RotationPlan:
     """Solve (or re-solve) the plan. Proposals already notified or answered are kept as
     locks, so a re-solve never silently moves someone who has been told; only proposals
     still in "proposed" are replaced."""
@@ -99,11 +106,12 @@ def solve_plan(*, actor: User, plan: RotationPlan,
     kept = plan.proposals.exclude(state__in=["proposed", "withdrawn"])
     locked = {**plan.locked, **{str(p.staff_id): p.destination_id for p in kept}}
     plan.locked = locked
-    problem = problem_for(plan, rules)
+    problem = problem_for(plan, rules, priority)
     result = solve(problem)  # minutes of CPU: outside the transaction
     with transaction.atomic():
         plan = RotationPlan.objects.select_for_update().get(pk=plan.pk)
         plan.proposals.filter(state="proposed").delete()
+        _record_candidates(plan, problem)
         answered = set(plan.proposals.values_list("staff_id", flat=True))
         for move in result.moves:
             if move.teacher in answered:
@@ -121,6 +129,14 @@ def solve_plan(*, actor: User, plan: RotationPlan,
                      object_id=plan.pk, summary=f"求解：{result.status}，{len(result.moves)}人",
                      details={"status": result.status, "seconds": round(result.seconds, 2)})
     return plan
+
+
+def _record_candidates(plan: RotationPlan, problem: Problem) -> None:
+    """Keep who was eligible at this solve: the data center's denominator of 交流轮岗比例."""
+    plan.candidates.all().delete()
+    RotationCandidate.objects.bulk_create(
+        RotationCandidate(plan=plan, staff_id=t.id, institution_id=t.school,
+                          backbone=t.backbone) for t in problem.eligible)
 
 
 def _result_summary(problem: Problem, result) -> dict:  # type: ignore[no-untyped-def]
