@@ -4,8 +4,10 @@
 
 Builds a synthetic Parquet warehouse with a fixed seed (same tables and columns as
 ``edugov warehouse export``), then times (1) the DuckDB engine over the whole catalog and
-(2) a naive pandas baseline: each measure reference filtered and grouped separately
-over the joined rows in memory. Prints both, the ratio and the maximum resident memory.
+(2) a naive pandas baseline over the same rows and the same catalog: every fact joined in
+memory, each measure reference filtered and grouped separately at each level. Checks
+that both give the same values, and prints wall and CPU time (the machine is shared: CPU
+seconds do not depend on the other load), the ratio and the maximum resident memory.
 """
 
 from __future__ import annotations
@@ -34,7 +36,13 @@ django.setup()
 from edugov.metrics.builtin import BUILTIN_INDICATORS  # noqa: E402
 from edugov.metrics.catalog import measures  # noqa: E402
 from edugov.metrics.engine.backends import open_source  # noqa: E402
-from edugov.metrics.engine.compute import IndicatorDef, compute  # noqa: E402
+from edugov.metrics.engine.compute import (  # noqa: E402
+    Computation,
+    IndicatorDef,
+    compute,
+    distinct_refs,
+    evaluate_catalog,
+)
 
 SCALES = {"province": (12, 9, 92_000), "city": (1, 9, 33_000)}
 YEAR = 2025
@@ -166,47 +174,153 @@ def generate(directory: Path, scale: str, seed: int = 20250901) -> int:
     return n_students
 
 
-def pandas_baseline(directory: Path) -> float:
-    """Naive: join the rows in pandas, then filter + group once per reference and level."""
+def level_of(grade: pd.Series) -> pd.Series:
+    return pd.Series(np.select([grade <= 0, grade <= 6, grade <= 9],
+                               ["kindergarten", "primary", "junior"], "senior"),
+                     index=grade.index, dtype="category")
+
+
+def pandas_facts(directory: Path) -> dict[str, pd.DataFrame]:
+    """The measures' facts built the obvious way: every join done in memory."""
+
+    def read(name: str, columns: list[str] | None = None) -> pd.DataFrame:
+        # Strings as categories: the baseline is naive in method, not careless with memory
+        # (ten million rows of object strings would not fit the 4 GB budget).
+        frame = pd.read_parquet(directory / f"{name}.parquet", columns=columns)
+        for column in frame.columns:
+            if frame[column].dtype == object or str(frame[column].dtype).startswith("str"):
+                frame[column] = frame[column].astype("category")
+        return frame
+
+    inst = read("registry_institution")
+    inst = inst[inst["status"] == "active"].rename(columns={"id": "institution_id"})
+    inst_dims = inst[["institution_id", "kind", "ownership", "inclusive", "rating",
+                      "standardized", "locality"]]
+    enrol = read("registry_enrolment")
+    enrol = enrol[(enrol["status"] == "active") & (enrol["academic_year_id"] == 2)]
+    students = read("registry_student", ["id", "sex", "hukou_type", "disabled",
+                                         "left_behind"])
+    facts = enrol[["student_id", "institution_id", "grade", "school_class_id"]].merge(
+        students, left_on="student_id", right_on="id").merge(inst_dims, on="institution_id")
+    del enrol, students
+    facts = facts.drop(columns=["student_id", "id"])
+    facts["level"] = level_of(facts["grade"])
+    members = read("registry_groupmembership").merge(
+        read("registry_educationgroup", ["id", "kind"]).rename(
+            columns={"id": "group_id", "kind": "group_kind"}), on="group_id")
+    close = members.assign(close=members["group_kind"] == "close").groupby(
+        "institution_id")["close"].max()
+    group_kind = close.map({True: "close", False: "loose"}).rename("group_kind")
+    facts = facts.join(group_kind, on="institution_id")
+    facts["value"] = 1.0
+    member_students = facts[facts["group_kind"].notna()]
+    klass = read("registry_schoolclass")
+    sizes = facts.groupby("school_class_id").size().rename("size")
+    klass = klass.join(sizes, on="id").fillna({"size": 0}).merge(inst_dims, on="institution_id")
+    klass["level"] = level_of(klass["grade"])
+    bands = [25, 30, 35, 40, 45, 50, 55, 60, 65]
+    labels = ["<=25", "26-30", "31-35", "36-40", "41-45", "46-50", "51-55", "56-60", "61-65"]
+    klass["size_band"] = np.select([klass["size"] <= b for b in bands], labels, ">=66")
+    klass["size_category"] = np.select(
+        [klass["size"] <= 45, klass["size"] <= 55, klass["size"] <= 65],
+        ["normal", "oversize", "large"], "huge")
+    klass["value"] = 1.0
+    over = klass.copy()
+    over["value"] = (((over["level"] == "primary") & (over["size"] > 45))
+                     | ((over["level"] == "junior") & (over["size"] > 50))).astype(float)
+    posts = read("registry_assignment")
+    on = pd.Timestamp(f"{YEAR}-09-01")
+    posts = posts[(pd.to_datetime(posts["start"]) <= on)
+                  & (posts["end"].isna() | (pd.to_datetime(posts["end"]) >= on))]
+    posts = posts.merge(read("registry_staff").drop(
+        columns=["current_institution_id"]), left_on="staff_id", right_on="id")
+    posts = posts.merge(inst_dims, on="institution_id")
+    posts["value"] = 1.0
+    schools = inst.copy()
+    schools["value"] = 1.0
+    member_schools = schools.join(group_kind, on="institution_id", how="inner")
+    result = {"students.enrolled": facts, "classes.count": klass,
+              "classes.over_standard": over, "staff.count": posts,
+              "institutions.count": schools, "groups.member_schools": member_schools,
+              "groups.member_students": member_students}
+    for column in ("teaching_area_m2", "sports_area_m2", "equipment_value_yuan",
+                   "multimedia_classrooms", "books", "music_rooms", "art_rooms"):
+        result[f"facilities.{column}"] = schools.assign(value=schools[column].astype(float))
+    return result
+
+
+def pandas_baseline(directory: Path, defs: list[IndicatorDef]) -> tuple[float, pd.DataFrame]:
+    """Naive pandas over the same rows, the whole catalog: every measure reference is
+    filtered and grouped separately at each level (school, county, city, province), as a
+    script per indicator would; formulas then evaluated on the sums. Returns the time and
+    the values (levels × units), which must equal the engine's."""
     started = time.perf_counter()
-    inst = pd.read_parquet(directory / "registry_institution.parquet")
-    inst = inst[inst["status"] == "active"]
+    facts = pandas_facts(directory)
     regions = pd.read_parquet(directory / "registry_region.parquet")
-    enrol = pd.read_parquet(directory / "registry_enrolment.parquet",
-                            columns=["student_id", "institution_id", "grade", "status"])
-    enrol = enrol[enrol["status"] == "active"]
-    students = pd.read_parquet(directory / "registry_student.parquet",
-                               columns=["id", "sex", "hukou_type"])
-    facts = enrol.merge(students, left_on="student_id", right_on="id").merge(
-        inst[["id", "kind", "ownership", "inclusive", "rating", "region_id"]],
-        left_on="institution_id", right_on="id", suffixes=("", "_inst"))
-    region_path = dict(zip(regions["id"], regions["path"], strict=True))
-    county_to_city = {rid: p.strip("/").split("/")[1] for rid, p in region_path.items()
-                      if p.count("/") == 4}
-    facts["city"] = facts["region_id"].map(county_to_city)
-    levels = ["institution_id", "region_id", "city"]
-    kinds = {"primary", "junior", "nine_year"}
-    filters = [
-        facts["kind"] == "kindergarten", (facts["kind"] == "kindergarten")
-        & (facts["ownership"] == "public"), (facts["kind"] == "kindergarten")
-        & (facts["rating"] != "none"), facts["hukou_type"] == "migrant",
-        facts["kind"] == "primary", facts["kind"] == "junior", facts["kind"] == "senior",
-        facts["kind"].isin(kinds), facts["sex"] == "F",
-    ]
-    for mask in filters:  # one pass per reference and level, as a per-indicator script does
-        for level in levels:
-            facts[mask].groupby(level).size()
-    return time.perf_counter() - started
+    county_of = facts["institutions.count"].set_index("institution_id")["region_id"]
+    parent = dict(zip(regions["id"], regions["parent_id"], strict=True))
+    keys = {"institution": lambda f: f["institution_id"],
+            "county": lambda f: f["institution_id"].map(county_of),
+            "city": lambda f: f["institution_id"].map(county_of).map(parent),
+            "province": lambda f: pd.Series(1, index=f.index)}
+    sums: dict[str, dict[str, pd.Series]] = {level: {} for level in keys}
+    for name, name_refs in distinct_refs(defs).items():
+        if name not in facts:  # data measures: entered figures, nothing to scan
+            continue
+        fact = facts[name]
+        for ref in name_refs:
+            mask = pd.Series(True, index=fact.index)
+            for f in ref.filters:
+                values = [int(v) if isinstance(v, bool) else v for v in f.values]
+                column = fact[f.dimension].astype(object) if f.dimension == "level" \
+                    else fact[f.dimension]
+                term = column.isin(values)
+                mask &= ~term if f.op == "!=" else term
+            rows = fact[mask]
+            for level, key in keys.items():
+                sums[level][ref.key] = rows.groupby(key(rows))["value"].sum()
+    values = {}
+    for level, by_ref in sums.items():
+        frame = pd.DataFrame(by_ref).fillna(0.0)
+        computed = evaluate_catalog(defs, frame, pd.Series(level, index=frame.index))
+        values[level] = computed
+    return time.perf_counter() - started, pd.concat(values)
 
 
 def max_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def cpu_seconds() -> float:
+    """User + system time of every thread of this process (DuckDB's workers included):
+    the figure that does not depend on what else the shared machine is running."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def agreement(result: Computation, baseline: pd.DataFrame) -> str:
+    """Check the engine against the baseline on every school and county value."""
+    mismatched = 0
+    compared = 0
+    for level, unit_type in (("institution", "institution"), ("county", "region")):
+        units = result.units[result.units["level"] == level]
+        engine = result.values.loc[units.index]
+        engine.index = units["unit_id"].to_numpy()
+        naive = baseline.loc[level].reindex(engine.index)[engine.columns]
+        places_added = [c for c in engine.columns if c == "places_added"]
+        engine, naive = engine.drop(columns=places_added), naive.drop(columns=places_added)
+        close = np.isclose(engine.to_numpy(), naive.to_numpy(), equal_nan=True, rtol=1e-9)
+        mismatched += int((~close).sum())
+        compared += close.size
+        del unit_type
+    return f"{compared:,} values compared, {mismatched} differ"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", choices=SCALES, default="province")
     parser.add_argument("--dir", type=Path)
+    parser.add_argument("--skip-baseline", action="store_true")
     args = parser.parse_args()
     directory = args.dir or Path(tempfile.mkdtemp(prefix="edugov-bench-"))
     directory.mkdir(parents=True, exist_ok=True)
@@ -217,16 +331,24 @@ def main() -> None:
               f"{time.perf_counter() - started:.1f} s at {directory}")
     defs = [IndicatorDef(r["code"], r["formula"], r["factor"], tuple(r["levels"]))
             for r in BUILTIN_INDICATORS]
-    started = time.perf_counter()
+    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    started, cpu = time.perf_counter(), cpu_seconds()
     with open_source("duckdb", warehouse=directory) as source:
         result = compute(source, measures(), defs, year=YEAR)
-    duck = time.perf_counter() - started
+    duck, duck_cpu = time.perf_counter() - started, cpu_seconds() - cpu
     print(f"duckdb engine: {len(defs)} indicators × {len(result.units):,} units "
-          f"in {duck:.2f} s (max RSS so far {max_rss_mb():.0f} MB)")
-    baseline = pandas_baseline(directory)
-    print(f"pandas baseline (9 student references only, a subset of the catalog): "
-          f"{baseline:.2f} s")
-    print(f"ratio baseline / duckdb: {baseline / duck:.1f}×")
+          f"in {duck:.2f} s wall, {duck_cpu:.2f} s CPU (max RSS so far {max_rss_mb():.0f} MB)")
+    if args.skip_baseline:
+        return
+    cpu = cpu_seconds()
+    baseline, values = pandas_baseline(directory, defs)
+    baseline_cpu = cpu_seconds() - cpu
+    print(f"pandas baseline (whole catalog, every reference at every level): "
+          f"{baseline:.2f} s wall, {baseline_cpu:.2f} s CPU")
+    print(f"engine vs baseline: {agreement(result, values)}")
+    print(f"ratio baseline / duckdb: {baseline / duck:.1f}× wall, "
+          f"{baseline_cpu / duck_cpu:.1f}× CPU")
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
     print(f"max RSS: {max_rss_mb():.0f} MB")
 
 

@@ -27,7 +27,9 @@ from ninja.utils import check_csrf
 
 from edugov.core.api import router as core_router
 from edugov.core.tokens import user_for_token
+from edugov.metrics.api import router as metrics_router
 from edugov.registry.api import router as registry_router
+from edugov.safety.api import router as safety_router
 
 logger = logging.getLogger(__name__)
 
@@ -164,6 +166,8 @@ api = EdugovAPI(
 )
 api.add_router("/v1", core_router)
 api.add_router("/v1", registry_router)
+api.add_router("/v1/metrics", metrics_router)
+api.add_router("/v1/safety", safety_router)
 
 
 # ---------------------------------------------------------------- error handlers

@@ -288,6 +288,8 @@ class Application(WorkflowItem):
     unplaced_reasons = models.JSONField(_("未录取原因"), default=list, blank=True)
     student = models.ForeignKey("registry.Student", null=True, blank=True,
                                 on_delete=models.SET_NULL, related_name="+")
+    #: When the parent accepted the published admission (the school confirms on 报到).
+    accepted_at = models.DateTimeField(_("家长接受时间"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -7,6 +7,7 @@ which checks roles and writes history and an audit row; the rest audits here.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -138,6 +139,19 @@ def save_points_table(*, actor: User, region: Region, year: int, name: str,
     audit.record(actor=actor, action=AuditLog.Action.UPDATE, entity="enrollment.pointstable",
                  object_id=table.pk, summary=name)
     return table
+
+
+@transaction.atomic
+def use_points_table(*, actor: User, round: AdmissionRound, table: PointsTable) -> None:
+    """The round scores 随迁子女 with ``table`` (applications scored from now on)."""
+    require_bureau(actor, round.region)
+    if not round.region.path.startswith(table.region.path) and not \
+            table.region.path.startswith(round.region.path):
+        raise ValidationError("积分方案不属于本批次的区域")
+    AdmissionRound.objects.filter(pk=round.pk).update(points_table=table)
+    round.points_table = table
+    audit.record(actor=actor, action=AuditLog.Action.UPDATE, entity="enrollment.admissionround",
+                 object_id=round.pk, summary=f"积分方案：{table.name}")
 
 
 # ---------------------------------------------------------------- districts
@@ -276,7 +290,9 @@ def create_application(*, actor: User, guardian: Guardian, round: AdmissionRound
         raise ValidationError(_duplicate_message(existing))
     application = Application(round=round, guardian=guardian, state="",
                               child_id_number=guardian.child_id_number,
-                              number=f"tmp-{guardian.pk}-{now.timestamp()}", **fields)
+                              # A unique placeholder within the 24-character field until the
+                              # row has its pk, from which the public number is made.
+                              number=f"tmp{uuid.uuid4().hex[:20]}", **fields)
     application.points_detail = _score(round, application.migrant, application.points_declared)
     application.points_total = Decimal(application.points_detail.get("total", 0))
     try:
@@ -612,7 +628,8 @@ def place_classes(*, actor: User, round: AdmissionRound, institution: Institutio
     require_bureau(actor, round.region)
     places = SchoolPlaces.objects.get(round=round, institution=institution)
     confirmed = list(round.applications.filter(
-        state=wf.CONFIRMED, admitted_institution=institution).select_related("guardian"))
+        state=wf.CONFIRMED, admitted_institution=institution).select_related(
+            "guardian", "student"))
     pupils = [placement.Pupil(id=a.number, sex=a.guardian.child_sex,
                               birth_date=a.guardian.child_birth_date,
                               score=(scores or {}).get(a.number))
@@ -629,7 +646,41 @@ def place_classes(*, actor: User, round: AdmissionRound, institution: Institutio
         round=round, institution=institution,
         defaults={"seed": seed, "use_score": scores is not None, "result": result,
                   "balance": placement.balance(pupils, result)})
+    _write_classes(actor=actor, round=round, institution=institution, result=result,
+                   students={a.number: a.student for a in confirmed if a.student is not None})
     audit.record(actor=actor, action=AuditLog.Action.CREATE, entity="enrollment.classplacement",
                  object_id=record.pk, summary=f"{institution.code} 分 {classes} 个班",
                  details={"seed": seed})
     return record
+
+
+def _write_classes(*, actor: User, round: AdmissionRound, institution: Institution,
+                   result: Sequence[Sequence[str]], students: dict[str, Any]) -> None:
+    """The placement in the registry: class n of the entry grade, each entrant's enrolment
+    linked to it. A re-run reuses the class numbers and moves the entrants."""
+    for number, members in enumerate(result, start=1):
+        klass = registry_services.ensure_class(
+            actor=actor, institution=institution, academic_year=round.academic_year,
+            grade=round.entry_grade, number=number)
+        placed = [students[n] for n in members if n in students]
+        if placed:
+            registry_services.place_in_class(actor=actor, school_class=klass, students=placed)
+
+
+def accept(*, actor: User, application: Application, now: dt.datetime | None = None) -> None:
+    """The parent accepts the published admission (the school then confirms on 报到)."""
+    now = now or timezone.now()
+    require_guardian(actor, application)
+    round = AdmissionRound.objects.get(pk=application.round_id)
+    if round.published_at is None or now >= round.confirmation_closes:
+        raise ValidationError("当前不在确认录取时间内")
+    with transaction.atomic():
+        updated = Application.objects.filter(
+            pk=application.pk, state=wf.ADMITTED, accepted_at__isnull=True,
+        ).update(accepted_at=now)
+        if not updated:
+            raise ValidationError("只能接受已录取且尚未确认的学位")
+        audit.record(actor=actor, action=AuditLog.Action.UPDATE,
+                     entity="enrollment.application", object_id=application.pk,
+                     summary=f"{application.number} 家长接受录取")
+    application.accepted_at = now

@@ -1,20 +1,27 @@
-"""Data center routes (mounted by the lead at /api/v1/metrics): thin over selectors.
+"""Data center routes, mounted at /api/v1/metrics: thin over selectors and services.
 
 Scoping is the selectors' (core.scoping.visible_to): a region or school outside the
 caller's jurisdiction answers 404. Rankings of sibling regions are the one published
-exception (see metrics.selectors).
+exception (see metrics.selectors). Writes go through metrics.services: a role that may
+not write answers 403, a refused workflow step (wrong state, missing reason) 422.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import Any, Literal
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from edugov.core.pagination import Page, PageParams, paginate
-from edugov.metrics import selectors
+from edugov.core.roles import REGION_ROLES
+from edugov.metrics import selectors, services
 from edugov.metrics.equity_check import county_equity
+from edugov.metrics.models import DataValue
+from edugov.metrics.workflow import ENTERING
+from edugov.workflow.definitions import WorkflowError
 
 router = Router(tags=["数据中心"])
 
@@ -52,11 +59,67 @@ class ValueOut(Schema):
     value: float | None
 
 
+class TargetFilters(PageParams):
+    year: int | None = Field(None, description="学年起始年份")
+    indicator: str | None = Field(None, description="指标代码")
+
+
 class TargetOut(Schema):
     indicator: str
     region: str
     year: int
     value: float
+
+
+class TargetIn(Schema):
+    model_config = {"extra": "forbid"}
+
+    indicator: str = Field(..., description="指标代码")
+    region: str = Field(..., description="行政区划代码")
+    year: int = Field(..., ge=2000, le=2100, description="学年起始年份")
+    value: float
+
+
+class DataValueFilters(PageParams):
+    year: int | None = Field(None, description="学年起始年份")
+    measure: str | None = Field(None, description="度量，如 places.added")
+    state: Literal["draft", "submitted", "approved"] | None = Field(
+        None, description="draft 填报中，submitted 待审核，approved 已审核（锁定）")
+
+
+class DataValueOut(Schema):
+    id: int
+    measure: str
+    unit_type: str
+    code: str
+    name: str
+    year: int
+    value: float
+    note: str
+    state: str
+    state_label: str
+    entered_at: dt.datetime
+
+
+class DataValueIn(Schema):
+    model_config = {"extra": "forbid"}
+
+    measure: str = Field(..., description="汇总数据度量，如 places.added")
+    year: int = Field(..., ge=2000, le=2100)
+    value: float = Field(..., ge=0)
+    region: str | None = Field(None, description="行政区划代码（与 institution 二选一）")
+    institution: str | None = Field(None, description="学校标识码（与 region 二选一）")
+    note: str = Field("", max_length=255)
+
+
+class TransitionIn(Schema):
+    model_config = {"extra": "forbid"}
+
+    transition: Literal["submit", "approve", "return", "reopen"] = Field(
+        ..., description="submit 提交审核，approve 审核通过并锁定，return 退回修改，"
+                         "reopen 解锁更正（需理由；带 value 即同时更正数值）")
+    reason: str = Field("", max_length=500)
+    value: float | None = Field(None, ge=0, description="解锁更正后的新数值")
 
 
 class AssessmentOut(Schema):
@@ -112,9 +175,9 @@ class EquityOut(Schema):
     levels: list[EquityLevelOut]
 
 
-@router.get("/indicators", response=list[IndicatorOut], summary="指标目录")
-def list_indicators(request: HttpRequest) -> Any:
-    return list(selectors.indicators_for(caller(request)))
+@router.get("/indicators", response=Page[IndicatorOut], summary="指标目录")
+def list_indicators(request: HttpRequest, params: Query[PageParams]) -> Any:
+    return paginate(selectors.indicators_for(caller(request)), params)
 
 
 @router.get("/indicators/{code}", response=IndicatorOut, summary="指标详情")
@@ -139,13 +202,91 @@ def list_values(request: HttpRequest, filters: Query[ValueFilters]) -> Any:
     return page
 
 
-@router.get("/targets", response=list[TargetOut], summary="目标值")
-def list_targets(request: HttpRequest, year: int, indicator: str | None = None) -> Any:
-    qs = selectors.targets_for(caller(request)).filter(year=year)
-    if indicator:
-        qs = qs.filter(indicator__code=indicator)
-    return [TargetOut(indicator=t.indicator.code, region=t.region.code, year=t.year,
-                      value=t.value) for t in qs.order_by("indicator__code", "region__code")]
+@router.get("/targets", response=Page[TargetOut], summary="目标值")
+def list_targets(request: HttpRequest, filters: Query[TargetFilters]) -> Any:
+    qs = selectors.targets_for(caller(request))
+    if filters.year is not None:
+        qs = qs.filter(year=filters.year)
+    if filters.indicator:
+        qs = qs.filter(indicator__code=filters.indicator)
+    page = paginate(qs, filters)
+    page["items"] = [target_out(t) for t in page["items"]]
+    return page
+
+
+def target_out(target: Any) -> TargetOut:
+    return TargetOut(indicator=target.indicator.code, region=target.region.code,
+                     year=target.year, value=target.value)
+
+
+@router.post("/targets", response=TargetOut, summary="设定目标值（市/县教育局，辖区内）")
+def set_target(request: HttpRequest, payload: TargetIn) -> Any:
+    user = caller(request)
+    services.ensure_role(user, REGION_ROLES, "设定目标")
+    target = services.set_target(
+        actor=user, indicator=selectors.indicator_for(user, payload.indicator),
+        region=selectors.region_for(user, payload.region), year=payload.year,
+        value=payload.value)
+    return target_out(target)
+
+
+def data_value_out(item: DataValue) -> DataValueOut:
+    unit = item.region or item.institution
+    assert unit is not None
+    return DataValueOut(
+        id=item.pk, measure=item.measure, unit_type="region" if item.region_id else
+        "institution", code=unit.code, name=unit.name, year=item.year,
+        value=float(item.value), note=item.note, state=item.state,
+        state_label=item.state_label, entered_at=item.entered_at)
+
+
+@router.get("/data-values", response=Page[DataValueOut], summary="汇总数据（填报与审核）")
+def list_data_values(request: HttpRequest, filters: Query[DataValueFilters]) -> Any:
+    qs = selectors.data_values_for(caller(request)).select_related("region", "institution")
+    if filters.year is not None:
+        qs = qs.filter(year=filters.year)
+    if filters.measure:
+        qs = qs.filter(measure=filters.measure)
+    if filters.state:
+        qs = qs.filter(state=filters.state)
+    page = paginate(qs, filters)
+    page["items"] = [data_value_out(item) for item in page["items"]]
+    return page
+
+
+@router.post("/data-values", response=DataValueOut,
+             summary="填报汇总数据（草稿；已提交或锁定的须走流程）")
+def enter_data_value(request: HttpRequest, payload: DataValueIn) -> Any:
+    user = caller(request)
+    services.ensure_role(user, ENTERING, "填报汇总数据")
+    if (payload.region is None) == (payload.institution is None):
+        raise ValidationError("请指定 region（行政区划代码）或 institution（学校标识码）之一")
+    region = selectors.region_for(user, payload.region) if payload.region else None
+    institution = selectors.institutions_for(user).get(code=payload.institution) \
+        if payload.institution else None
+    item = services.enter_data_value(
+        actor=user, measure=payload.measure, year=payload.year, value=payload.value,
+        region=region, institution=institution, note=payload.note)
+    return data_value_out(item)
+
+
+@router.post("/data-values/{value_id}/transition", response=DataValueOut,
+             summary="汇总数据流程：提交、审核锁定、退回、解锁更正")
+def move_data_value(request: HttpRequest, value_id: int, payload: TransitionIn) -> Any:
+    user = caller(request)
+    item = selectors.data_values_for(user).select_related("region", "institution").get(
+        pk=value_id)
+    try:
+        if payload.transition == "reopen" and payload.value is not None:
+            item = services.correct_data_value(actor=user, item=item, value=payload.value,
+                                               reason=payload.reason)
+        else:
+            item = services.move_data_value(actor=user, item=item,
+                                            transition=payload.transition,
+                                            reason=payload.reason)
+    except WorkflowError as exc:
+        raise ValidationError({"transition": str(exc)}) from exc
+    return data_value_out(item)
 
 
 @router.get("/assessments/{indicator}/{region}", response=AssessmentOut,

@@ -42,8 +42,9 @@ class Tables:
         return self._cache[name]
 
 
-#: fact(tables, year) → ibis table (institution_id, value, *dimensions) for that year.
-FactBuilder = Callable[[Tables, int], "ir.Table"]
+#: fact(tables, year) → ibis table (institution_id, value, *dimensions) for that year. A
+#: builder of a measure with ``costly`` dimensions also takes ``columns=`` (see below).
+FactBuilder = Callable[..., "ir.Table"]
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,24 @@ class RecordMeasure(Measure):
     fact: FactBuilder | None = None
     #: Database tables the fact reads, so the warehouse export knows what to copy.
     tables: tuple[str, ...] = ()
+    #: The fact column summed. Measures sharing one ``fact`` builder (classes.count and
+    #: classes.over_standard) are summed in one scan of it, each over its own column.
+    value: str = "value"
+    #: The builder also takes ``columns=``: the dimensions and value columns the engine's
+    #: references use. It may then leave out joins nobody needs and return rows already
+    #: summed over what no reference tells apart (``value`` weighs each row).
+    takes_columns: bool = False
+    #: Dimensions that cost a join of their own (a student's sex behind an enrolment): the
+    #: engine sums references that need them in a separate, pre-filtered scan, so the
+    #: others skip the join.
+    costly: frozenset[str] = frozenset()
+
+    def build(self, tables: Tables, year: int,
+              columns: frozenset[str] | None = None) -> ir.Table:
+        assert self.fact is not None
+        if self.takes_columns:
+            return self.fact(tables, year, columns=columns)
+        return self.fact(tables, year)
 
 
 @dataclass(frozen=True)

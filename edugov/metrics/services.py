@@ -9,19 +9,20 @@ from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from edugov.core import audit
 from edugov.core.models import AuditLog, User
-from edugov.core.scoping import visible_to
+from edugov.core.roles import REGION_ROLES
+from edugov.core.scoping import scope_of, visible_to
 from edugov.metrics.catalog import DataMeasure, measures
 from edugov.metrics.engine.backends import open_source
 from edugov.metrics.engine.compute import Computation, IndicatorDef, compute
 from edugov.metrics.models import ComputationRun, DataValue, Indicator, Result, Target
 from edugov.metrics.rules.formula import FormulaError, Node, check, dependency_order, parse
-from edugov.metrics.workflow import APPROVED, DRAFT
+from edugov.metrics.workflow import APPROVED, DRAFT, ENTERING
 from edugov.registry.models import Institution, Region
 from edugov.workflow import services as workflow
 
@@ -75,6 +76,14 @@ def save_indicator(*, actor: User | None, code: str, name: str, formula: str, un
 # -- aggregate data values --------------------------------------------------------------
 
 
+def ensure_role(actor: User | None, roles: frozenset[str], what: str) -> None:
+    """The command line (actor None) and superusers may do anything; others need a role."""
+    if actor is None:
+        return
+    if not scope_of(actor).has_role(*roles):
+        raise PermissionDenied(f"您的角色不能{what}")
+
+
 def ensure_in_scope(actor: User | None, *, region: Region | None,
                     institution: Institution | None) -> None:
     """Out of the actor's jurisdiction is as good as not existing (404 upstream)."""
@@ -94,6 +103,7 @@ def enter_data_value(*, actor: User | None, measure: str, year: int, value: Deci
         raise ValidationError({"measure": f"“{measure}”不是可填报的汇总数据度量"})
     if (region is None) == (institution is None):
         raise ValidationError("请指定行政区划或学校之一")
+    ensure_role(actor, ENTERING, "填报汇总数据")
     ensure_in_scope(actor, region=region, institution=institution)
     item = DataValue.objects.select_for_update().filter(
         measure=measure, year=year, region=region, institution=institution).first()
@@ -115,11 +125,29 @@ def enter_data_value(*, actor: User | None, measure: str, year: int, value: Deci
     return item
 
 
+def recompute_after_commit(year: int) -> None:
+    """Approved figures change indicators: refresh the year's snapshot once committed."""
+    # Imported here: tasks builds on this module (compute_and_store).
+    from edugov.metrics.tasks import schedule_recompute
+
+    transaction.on_commit(lambda: schedule_recompute(year))
+
+
 def move_data_value(*, actor: User | None, item: DataValue, transition: str,
                     reason: str = "") -> DataValue:
-    """submit / approve / return: the shared workflow checks role and state."""
+    """submit / approve / return / reopen: the shared workflow checks role and state.
+
+    A role that may not take the transition at all is refused with PermissionDenied
+    (403 upstream) before the state is looked at; a wrong state or a missing reason
+    stays a WorkflowError.
+    """
     ensure_in_scope(actor, region=item.region, institution=item.institution)
+    allowed = item.workflow.transition(transition).roles
+    if allowed:
+        ensure_role(actor, allowed, f"执行“{item.workflow.transition(transition).label}”")
     workflow.advance(actor=actor, item=item, transition=transition, reason=reason)
+    if transition in ("approve", "reopen"):  # the value starts or stops counting
+        recompute_after_commit(item.year)
     return item
 
 
@@ -132,6 +160,7 @@ def correct_data_value(*, actor: User | None, item: DataValue, value: Decimal | 
     the indicators use it.
     """
     ensure_in_scope(actor, region=item.region, institution=item.institution)
+    ensure_role(actor, item.workflow.transition("reopen").roles, "解锁更正")
     item.refresh_from_db()
     if item.state != APPROVED:
         raise ValidationError("只有已审核锁定的数据需要解锁更正；草稿可直接修改")
@@ -146,6 +175,7 @@ def correct_data_value(*, actor: User | None, item: DataValue, value: Decimal | 
                  object_id=item.pk,
                  summary=f"更正 {item.measure} {item.year}: {old} → {item.value}",
                  details={"old": float(old), "new": float(item.value), "reason": reason})
+    recompute_after_commit(item.year)
     return item
 
 
@@ -155,6 +185,8 @@ def correct_data_value(*, actor: User | None, item: DataValue, value: Decimal | 
 @transaction.atomic
 def set_target(*, actor: User | None, indicator: Indicator, region: Region, year: int,
                value: float) -> Target:
+    """Set (or change) a target; 市/县教育局 for regions in their jurisdiction."""
+    ensure_role(actor, REGION_ROLES, "设定目标")
     ensure_in_scope(actor, region=region, institution=None)
     target, _ = Target.objects.update_or_create(
         indicator=indicator, region=region, year=year,
@@ -181,6 +213,7 @@ def read_target_rows(file: IO[bytes] | Path) -> list[tuple[int, tuple[Any, ...]]
 @transaction.atomic
 def import_targets(*, actor: User | None, file: IO[bytes] | Path) -> int:
     """Targets from an xlsx sheet (指标代码, 行政区划代码, 学年, 目标值); all or nothing."""
+    ensure_role(actor, REGION_ROLES, "导入目标")
     errors: list[str] = []
     parsed = []
     indicators = {i.code: i for i in Indicator.objects.all()}

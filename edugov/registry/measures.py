@@ -90,6 +90,19 @@ def as_double(value: Any) -> ir.FloatingValue:
         else value.cast("float64")
 
 
+def summed(rows: ir.Table, keys: list[str], values: tuple[str, ...] = ("value",),
+           ) -> ir.Table:
+    """``rows`` summed per institution and the columns in ``keys``.
+
+    A fact whose builder is told the columns its references need (``columns=``) returns
+    rows weighted by ``value`` instead of one row per thing: sums are the same, and a
+    province's ten million enrolments become some ten thousand rows before the schools'
+    attributes are joined and the conditional sums evaluated.
+    """
+    return rows.group_by(["institution_id", *keys]).aggregate(
+        **{v: rows[v].sum() for v in values})
+
+
 def institution_columns(tables: Tables) -> ir.Table:
     """Institutions that exist and teach: their attributes as dimension columns."""
     inst = tables[INSTITUTION]
@@ -116,18 +129,44 @@ def active_enrolments(tables: Tables, year: int) -> ir.Table:
 # -- students ---------------------------------------------------------------------------
 
 
-def students_fact(tables: Tables, year: int) -> ir.Table:
+#: Dimensions read from the student row: the enrolment → student join is the most
+#: expensive step of a province computation, so it is made only when a reference needs it.
+STUDENT_DIMENSIONS = frozenset({"sex", "hukou_type", "disabled", "left_behind"})
+GROUP_COLUMNS = frozenset({"group_kind", "group_value"})
+
+
+def students_fact(tables: Tables, year: int, columns: frozenset[str] | None = None,
+                  ) -> ir.Table:
+    """Active enrolments with their student's and school's attributes.
+
+    With ``columns`` (the engine's call) the student join is made only when a reference
+    filters by a student's attribute, rows are summed per school, grade and those
+    attributes first (see :func:`summed`), and the group membership columns that
+    ``groups.member_students`` sums (``group_value``: the pupils of a group member
+    school, else 0) are added only when asked for.
+    """
     enrol = active_enrolments(tables, year)
-    student = tables[STUDENT]
-    joined = enrol.inner_join(student, enrol.student_id == student.id)
-    joined = joined.select(
-        institution_id=joined.institution_id.cast("int64"), grade=joined.grade,
-        sex=joined.sex, hukou_type=joined.hukou_type,
-        disabled=joined.disabled.cast("int32"), left_behind=joined.left_behind.cast("int32"),
-    )
-    inst = institution_columns(tables)
-    facts = joined.inner_join(inst, "institution_id")
-    return facts.mutate(level=level_of(facts.grade), value=as_double(1.0))
+    rows = enrol.select(institution_id=enrol.institution_id.cast("int64"),
+                        grade=enrol.grade, student_id=enrol.student_id, value=as_double(1.0))
+    wanted = STUDENT_DIMENSIONS if columns is None else STUDENT_DIMENSIONS & columns
+    if wanted:
+        student = tables[STUDENT]
+        picked = {"sex": student.sex, "hukou_type": student.hukou_type,
+                  "disabled": student.disabled.cast("int32"),
+                  "left_behind": student.left_behind.cast("int32")}
+        student = student.select(student_id=student.id,
+                                 **{k: v for k, v in picked.items() if k in wanted})
+        rows = rows.inner_join(student, "student_id")
+    rows = rows.drop("student_id")
+    if columns is not None:
+        rows = summed(rows, ["grade", *sorted(wanted)])
+    facts = rows.inner_join(institution_columns(tables), "institution_id")
+    if columns is None or columns & GROUP_COLUMNS:
+        facts = facts.left_join(group_schools(tables, year), "institution_id")
+        facts = facts.drop("institution_id_right")
+        facts = facts.mutate(group_value=facts.group_kind.notnull().ifelse(
+            facts.value, as_double(0.0)))
+    return facts.mutate(level=level_of(facts.grade))
 
 
 register(RecordMeasure(
@@ -136,7 +175,8 @@ register(RecordMeasure(
                 choices_dimension("hukou_type", "户籍类型", HukouType),
                 boolean_dimension("disabled", "残疾"),
                 boolean_dimension("left_behind", "留守儿童")),
-    fact=students_fact, tables=(ENROLMENT, STUDENT, INSTITUTION, YEAR),
+    fact=students_fact, tables=(ENROLMENT, STUDENT, INSTITUTION, YEAR, MEMBERSHIP, GROUP),
+    takes_columns=True, costly=STUDENT_DIMENSIONS,
 ))
 
 
@@ -154,8 +194,14 @@ def size_category(size: ir.IntegerValue) -> ir.StringValue:
                       else_="huge")
 
 
-def classes_base(tables: Tables, year: int) -> ir.Table:
-    """Each class of the year with its size: active enrolments placed in it."""
+def classes_fact(tables: Tables, year: int, columns: frozenset[str] | None = None,
+                 ) -> ir.Table:
+    """Classes of the year with their size (active enrolments placed in them): ``value``
+    1 per class and ``over_standard`` 1 when over the level's standard size.
+
+    Both class measures sum this one fact, so the class sizes are counted once; with
+    ``columns`` classes are summed per school, grade and size first (see :func:`summed`).
+    """
     klass = tables[CLASS]
     years = year_id(tables, year)
     klass = klass.inner_join(years, klass.academic_year_id == years.year_id)
@@ -163,22 +209,17 @@ def classes_base(tables: Tables, year: int) -> ir.Table:
     sizes = (enrol.filter(enrol.school_class_id.notnull())
              .group_by(class_id=enrol.school_class_id).aggregate(size=ibis._.count()))
     joined = klass.left_join(sizes, klass.id == sizes.class_id)
-    joined = joined.select(institution_id=joined.institution_id.cast("int64"),
-                           grade=joined.grade, size=joined.size.fill_null(0))
-    facts = joined.inner_join(institution_columns(tables), "institution_id")
-    return facts.mutate(level=level_of(facts.grade), size_band=size_band(facts.size),
-                        size_category=size_category(facts.size))
-
-
-def classes_fact(tables: Tables, year: int) -> ir.Table:
-    return classes_base(tables, year).mutate(value=as_double(1.0))
-
-
-def over_standard_fact(tables: Tables, year: int) -> ir.Table:
-    base = classes_base(tables, year)
-    over = ((base.level == "primary") & (base.size > STANDARD_CLASS_SIZE["primary"])) | (
-        (base.level == "junior") & (base.size > STANDARD_CLASS_SIZE["junior"]))
-    return base.mutate(value=over.ifelse(as_double(1.0), as_double(0.0)))
+    rows = joined.select(institution_id=joined.institution_id.cast("int64"),
+                         grade=joined.grade, size=joined.size.fill_null(0),
+                         value=as_double(1.0))
+    if columns is not None:
+        rows = summed(rows, ["grade", "size"])
+    facts = rows.inner_join(institution_columns(tables), "institution_id")
+    facts = facts.mutate(level=level_of(facts.grade), size_band=size_band(facts.size),
+                         size_category=size_category(facts.size))
+    over = ((facts.level == "primary") & (facts.size > STANDARD_CLASS_SIZE["primary"])) | (
+        (facts.level == "junior") & (facts.size > STANDARD_CLASS_SIZE["junior"]))
+    return facts.mutate(over_standard=over.ifelse(facts.value, as_double(0.0)))
 
 
 CLASS_DIMENSIONS = (*INSTITUTION_DIMENSIONS, LEVEL, GRADE,
@@ -192,28 +233,37 @@ register(RecordMeasure(
 ))
 register(RecordMeasure(
     name="classes.over_standard", label="超标准班额班级数（小学>45人，初中>50人）", unit="个",
-    dimensions=CLASS_DIMENSIONS, fact=over_standard_fact, tables=CLASS_TABLES,
+    dimensions=CLASS_DIMENSIONS, fact=classes_fact, tables=CLASS_TABLES, takes_columns=True,
+    value="over_standard",
 ))
 
 
 # -- staff ------------------------------------------------------------------------------
 
 
-def staff_fact(tables: Tables, year: int) -> ir.Table:
-    """Posts held on the statistics date, from the assignment history (not today's post)."""
+STAFF_DIMENSIONS = ("post", "education", "title", "backbone_level", "subject", "certified",
+                    "establishment", "sex")
+
+
+def staff_fact(tables: Tables, year: int, columns: frozenset[str] | None = None) -> ir.Table:
+    """Posts held on the statistics date, from the assignment history (not today's post).
+
+    With ``columns``, posts are summed per school and the staff attributes asked for.
+    """
     on = ibis.date(snapshot_date(year).isoformat())
     posts = tables[ASSIGNMENT]
     posts = posts.filter((posts.start <= on) & (posts.end.isnull() | (posts.end >= on)))
     staff = tables[STAFF]
     joined = posts.inner_join(staff, posts.staff_id == staff.id)
-    joined = joined.select(
+    rows = joined.select(
         institution_id=joined.institution_id.cast("int64"), post=joined.post,
         education=joined.education, title=joined.title, backbone_level=joined.backbone_level,
         subject=joined.subject, certified=joined.certified.cast("int32"),
-        establishment=joined.establishment, sex=joined.sex,
+        establishment=joined.establishment, sex=joined.sex, value=as_double(1.0),
     )
-    facts = joined.inner_join(institution_columns(tables), "institution_id")
-    return facts.mutate(value=as_double(1.0))
+    if columns is not None:
+        rows = summed(rows, [d for d in STAFF_DIMENSIONS if d in columns])
+    return rows.inner_join(institution_columns(tables), "institution_id")
 
 
 register(RecordMeasure(
@@ -229,20 +279,11 @@ register(RecordMeasure(
                 boolean_dimension("certified", "持有教师资格证"),
                 choices_dimension("establishment", "编制情况", Establishment),
                 SEX),
-    fact=staff_fact, tables=(ASSIGNMENT, STAFF, INSTITUTION),
+    fact=staff_fact, tables=(ASSIGNMENT, STAFF, INSTITUTION), takes_columns=True,
 ))
 
 
 # -- facilities and institutions ---------------------------------------------------------
-
-
-def facility_fact(column: str):  # type: ignore[no-untyped-def]
-    def fact(tables: Tables, year: int) -> ir.Table:
-        inst = tables[INSTITUTION]
-        figures = inst.select(institution_id=inst.id.cast("int64"),
-                              value=as_double(inst[column]))
-        return figures.inner_join(institution_columns(tables), "institution_id")
-    return fact
 
 
 FACILITIES = {
@@ -254,14 +295,22 @@ FACILITIES = {
     "facilities.music_rooms": ("music_rooms", "音乐专用教室数", "间"),
     "facilities.art_rooms": ("art_rooms", "美术专用教室数", "间"),
 }
-for _name, (_column, _label, _unit) in FACILITIES.items():
-    register(RecordMeasure(name=_name, label=_label, unit=_unit,
-                           dimensions=INSTITUTION_DIMENSIONS, fact=facility_fact(_column),
-                           tables=(INSTITUTION,)))
 
 
 def institutions_fact(tables: Tables, year: int) -> ir.Table:
-    return institution_columns(tables).mutate(value=as_double(1.0))
+    """Each active school once: ``value`` 1 and its facility figures, all in one scan."""
+    inst = tables[INSTITUTION]
+    figures = inst.select(institution_id=inst.id.cast("int64"),
+                          **{column: as_double(inst[column])
+                             for column, _label, _unit in FACILITIES.values()})
+    facts = figures.inner_join(institution_columns(tables), "institution_id")
+    return facts.mutate(value=as_double(1.0))
+
+
+for _name, (_column, _label, _unit) in FACILITIES.items():
+    register(RecordMeasure(name=_name, label=_label, unit=_unit,
+                           dimensions=INSTITUTION_DIMENSIONS, fact=institutions_fact,
+                           tables=(INSTITUTION,), value=_column))
 
 
 register(RecordMeasure(
@@ -273,16 +322,19 @@ register(RecordMeasure(
 # -- education groups -------------------------------------------------------------------
 
 
-def member_schools(tables: Tables, year: int) -> ir.Table:
-    """Institutions in at least one group on the statistics date, each once."""
+def group_schools(tables: Tables, year: int) -> ir.Table:
+    """Institutions in at least one group on the statistics date, each once, with
+    ``group_kind`` close when any of their groups is close-knit (紧密型)."""
     on = ibis.date(snapshot_date(year).isoformat())
     members = tables[MEMBERSHIP]
     members = members.filter((members.joined <= on)
                              & (members.left.isnull() | (members.left >= on)))
     groups = tables[GROUP]
     joined = members.inner_join(groups, members.group_id == groups.id)
-    return (joined.group_by(institution_id=joined.institution_id.cast("int64"))
-            .aggregate(close=(joined.kind == GroupKind.CLOSE.value).cast("int32").max()))
+    schools = (joined.group_by(institution_id=joined.institution_id.cast("int64"))
+               .aggregate(close=(joined.kind == GroupKind.CLOSE.value).cast("int32").max()))
+    return schools.select("institution_id",
+                          group_kind=(schools.close == 1).ifelse("close", "loose"))
 
 
 GROUP_KIND = Dimension("group_kind", "集团类型（任一紧密型即为紧密型）",
@@ -290,16 +342,9 @@ GROUP_KIND = Dimension("group_kind", "集团类型（任一紧密型即为紧密
 
 
 def group_schools_fact(tables: Tables, year: int) -> ir.Table:
-    schools = member_schools(tables, year)
-    facts = schools.inner_join(institution_columns(tables), "institution_id")
-    return facts.mutate(group_kind=(facts.close == 1).ifelse("close", "loose"),
-                        value=as_double(1.0))
-
-
-def group_students_fact(tables: Tables, year: int) -> ir.Table:
-    schools = group_schools_fact(tables, year).select("institution_id", "group_kind")
-    students = students_fact(tables, year)
-    return students.inner_join(schools, "institution_id")
+    facts = group_schools(tables, year).inner_join(institution_columns(tables),
+                                                   "institution_id")
+    return facts.mutate(value=as_double(1.0))
 
 
 GROUP_TABLES = (MEMBERSHIP, GROUP, INSTITUTION)
@@ -308,8 +353,11 @@ register(RecordMeasure(
     dimensions=(*INSTITUTION_DIMENSIONS, GROUP_KIND), fact=group_schools_fact,
     tables=GROUP_TABLES,
 ))
+# Summed from the students' fact (its group_value column), so counting member pupils
+# shares the one scan of the enrolments with students.enrolled.
 register(RecordMeasure(
     name="groups.member_students", label="集团化办学成员学校在校生数", unit="人",
     dimensions=(*INSTITUTION_DIMENSIONS, LEVEL, GRADE, SEX, GROUP_KIND),
-    fact=group_students_fact, tables=(*GROUP_TABLES, ENROLMENT, STUDENT, YEAR),
+    fact=students_fact, tables=(*GROUP_TABLES, ENROLMENT, STUDENT, YEAR),
+    value="group_value", takes_columns=True, costly=STUDENT_DIMENSIONS,
 ))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -74,6 +75,35 @@ def enrol_student(
                  entity="registry.student", object_id=student.pk,
                  summary=f"{name} @ {institution.code}")
     return student
+
+
+@transaction.atomic
+def ensure_class(*, actor: User, institution: Institution, academic_year: AcademicYear,
+                 grade: int, number: int, name: str = "") -> SchoolClass:
+    """The class numbered ``number`` of a grade in a year, created if it does not exist."""
+    require_write(actor, institution)
+    klass, created = SchoolClass.objects.get_or_create(
+        institution=institution, academic_year=academic_year, grade=grade, number=number,
+        defaults={"name": name})
+    if created:
+        audit.record(actor=actor, action=AuditLog.Action.CREATE, entity="registry.schoolclass",
+                     object_id=klass.pk, summary=f"{institution.code} {klass}")
+    return klass
+
+
+@transaction.atomic
+def place_in_class(*, actor: User, school_class: SchoolClass,
+                   students: Sequence[Student]) -> int:
+    """Put students enrolled at the class's school that year into the class (分班)."""
+    require_write(actor, school_class.institution)
+    placed = Enrolment.objects.filter(
+        student__in=students, academic_year=school_class.academic_year,
+        institution=school_class.institution).update(school_class=school_class)
+    if placed != len(students):
+        raise ValidationError("部分学生未在该校该学年注册学籍，不能编入班级")
+    audit.record(actor=actor, action=AuditLog.Action.UPDATE, entity="registry.schoolclass",
+                 object_id=school_class.pk, summary=f"编入 {placed} 名学生")
+    return placed
 
 
 @transaction.atomic

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from django import forms
 
-from edugov.registry.models import Institution
-from edugov.safety.choices import Domain, Grade
+from edugov.registry.models import Institution, Region
+from edugov.safety.choices import (
+    Domain,
+    Frequency,
+    Grade,
+    IncidentSeverity,
+    InspectionKind,
+    PostLevel,
+)
+from edugov.safety.rules import grid
 
 
 class PublicReportForm(forms.Form):
@@ -53,3 +61,102 @@ class ListsForm(forms.Form):
         if data.get("start") and data.get("end") and data["end"] < data["start"]:
             raise forms.ValidationError("结束日期不能早于开始日期")
         return data
+
+
+# -- maintenance pages: grid, checklists, schedules, risk register, incidents -----------
+# Querysets of school and region choices are set per request to the user's reach.
+
+
+class AppointForm(forms.Form):
+    """Appoint (or replace: the earlier holder steps down, kept) one grid post."""
+
+    level = forms.ChoiceField(label="责任层级", choices=PostLevel.choices)
+    institution = forms.ModelChoiceField(label="学校（学校层级）", required=False,
+                                         queryset=Institution.objects.none())
+    region = forms.ModelChoiceField(label="区域（教育局层级）", required=False,
+                                    queryset=Region.objects.none())
+    person_name = forms.CharField(label="责任人", max_length=64)
+    phone = forms.RegexField(label="联系电话", regex=r"^\d{7,15}$", required=False,
+                             error_messages={"invalid": "请填写7–15位数字"})
+    duty = forms.CharField(label="主要职责", max_length=255, required=False)
+    since = forms.DateField(label="任职日期", required=False,
+                            widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        level = data.get("level")
+        if level in grid.REGION_LEVELS and not data.get("region"):
+            raise forms.ValidationError("教育局层级的责任人须选择区域")
+        if level in grid.SCHOOL_LEVELS and not data.get("institution"):
+            raise forms.ValidationError("学校层级的责任人须选择学校")
+        if level == grid.AREA_OWNER:
+            raise forms.ValidationError("楼栋/区域责任人请在学校的责任区域中指定")
+        return data
+
+
+class TemplateForm(forms.Form):
+    """A new version of a checklist: one item per line, "内容|等级" (等级 一般/较大/重大)."""
+
+    code = forms.SlugField(label="模板编码", max_length=32)
+    domain = forms.ChoiceField(label="领域", choices=Domain.choices)
+    name = forms.CharField(label="名称", max_length=128)
+    items = forms.CharField(label="检查项目（每行一项，可写“内容|较大”指定不合格时的隐患等级）",
+                            widget=forms.Textarea(attrs={"rows": 6}))
+
+    def clean_items(self) -> list[tuple[str, str]]:
+        grades = {label: code for code, label in Grade.choices}
+        parsed = []
+        for line in self.cleaned_data["items"].splitlines():
+            text, _, grade = line.strip().partition("|")
+            if not text.strip():
+                continue
+            if grade.strip() and grade.strip() not in grades:
+                raise forms.ValidationError(f"未知的隐患等级：{grade.strip()}")
+            parsed.append((text.strip()[:255], grades.get(grade.strip(), "general")))
+        if not parsed:
+            raise forms.ValidationError("检查清单至少需要一个检查项目")
+        return parsed
+
+
+class ScheduleForm(forms.Form):
+    institution = forms.ModelChoiceField(label="学校", queryset=Institution.objects.none())
+    template_code = forms.ChoiceField(label="检查清单", choices=())
+    kind = forms.ChoiceField(label="检查类型", choices=InspectionKind.choices)
+    frequency = forms.ChoiceField(label="频次", choices=Frequency.choices)
+    inspector_level = forms.ChoiceField(label="检查责任层级", choices=PostLevel.choices)
+    start = forms.DateField(label="开始日期", widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label="结束日期", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            raise forms.ValidationError("结束日期不能早于开始日期")
+        return data
+
+
+class RiskForm(forms.Form):
+    institution = forms.ModelChoiceField(label="学校", queryset=Institution.objects.none())
+    domain = forms.ChoiceField(label="风险类别", choices=Domain.choices)
+    title = forms.CharField(label="风险点", max_length=255)
+    likelihood = forms.IntegerField(label="可能性（1–5）", min_value=1, max_value=5)
+    severity = forms.IntegerField(label="严重程度（1–5）", min_value=1, max_value=5)
+    controls = forms.CharField(label="管控措施", widget=forms.Textarea(attrs={"rows": 2}))
+    owner_name = forms.CharField(label="管控责任人", max_length=64)
+    review_due = forms.DateField(label="下次评估日期",
+                                 widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class IncidentForm(forms.Form):
+    institution = forms.ModelChoiceField(label="学校", queryset=Institution.objects.none())
+    occurred_at = forms.DateTimeField(label="发生时间", widget=forms.DateTimeInput(
+        attrs={"type": "datetime-local"}))
+    domain = forms.ChoiceField(label="事故类别", choices=Domain.choices)
+    severity = forms.ChoiceField(label="事故等级", choices=IncidentSeverity.choices,
+                                 initial="IV")
+    title = forms.CharField(label="事故概况", max_length=255)
+    injured = forms.IntegerField(label="受伤人数", min_value=0, initial=0)
+    deaths = forms.IntegerField(label="死亡人数", min_value=0, initial=0)
+    response = forms.CharField(label="应急处置", required=False,
+                               widget=forms.Textarea(attrs={"rows": 2}))
+    follow_up = forms.CharField(label="后续整改", required=False,
+                                widget=forms.Textarea(attrs={"rows": 2}))

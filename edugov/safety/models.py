@@ -281,6 +281,8 @@ class Hazard(WorkflowItem):
         indexes = [
             models.Index(fields=["institution", "reported_at"], name="safety_hazard_inst_rep"),
             models.Index(fields=["state", "due_at"], name="safety_hazard_state_due"),
+            # The hazard list's order (newest first, id to break ties), scanned backwards.
+            models.Index(fields=["reported_at", "id"], name="safety_hazard_rep_id"),
         ]
 
     def __str__(self) -> str:

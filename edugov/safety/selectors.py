@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,8 +21,9 @@ from edugov.core.masking import mask_phone
 from edugov.core.scoping import visible_to
 from edugov.registry.models import Institution, Region, Student
 from edugov.safety import workflow as wf
-from edugov.safety.choices import Domain, HazardSource
+from edugov.safety.choices import Domain, HazardSource, SupervisionLevel
 from edugov.safety.models import (
+    ChecklistTemplate,
     GridPost,
     Hazard,
     Incident,
@@ -31,9 +32,11 @@ from edugov.safety.models import (
     Notification,
     RiskEntry,
     SafetyArea,
+    Schedule,
 )
 from edugov.safety.rules import grid, indicators, lists
 from edugov.safety.rules.grading import GRADE_LABELS
+from edugov.workflow.selectors import history_of
 
 DOMAIN_LABELS = dict(Domain.choices)
 SOURCE_LABELS = dict(HazardSource.choices)
@@ -76,6 +79,15 @@ def risks_for(user: Any) -> QuerySet[RiskEntry]:
 def major_risks(user: Any) -> QuerySet[RiskEntry]:
     """重大风险 the county lists (风险分级管控: major risks are controlled at bureau level)."""
     return risks_for(user).filter(grade="major").order_by("institution__name", "title")
+
+
+def schedules_for(user: Any) -> QuerySet[Schedule]:
+    return visible_to(user, Schedule.objects.all()).select_related("institution")
+
+
+def current_templates() -> QuerySet[ChecklistTemplate]:
+    """Checklists are the bureau's reference data: every school and bureau user reads them."""
+    return ChecklistTemplate.objects.filter(current=True).prefetch_related("items")
 
 
 def incidents_for(user: Any) -> QuerySet[Incident]:
@@ -137,6 +149,55 @@ def filter_hazards(hazards: QuerySet[Hazard], *, state: str = "", grade: str = "
         hazards = hazards.filter(rectify_deadline__lt=now or timezone.now(),
                                  state__in=wf.OPEN_STATES)
     return hazards
+
+
+#: What one row of the hazard list page shows; read as plain values (no model instances).
+HAZARD_PAGE_COLUMNS = ("pk", "code", "domain", "grade", "title", "reported_at",
+                       "rectify_deadline", "supervision_level", "supervised", "state")
+SUPERVISION_LABELS = dict(SupervisionLevel.choices)
+
+
+def hazard_page_rows(user: Any, filters: Mapping[str, str],
+                     now: dt.datetime | None = None) -> QuerySet[Any]:
+    """The hazard list page's query: scoped, filtered, newest first on the
+    (reported_at, id) index, as ``values()`` so a page costs one narrow query."""
+    hazards = filter_hazards(
+        visible_to(user, Hazard.objects.all()), state=filters.get("state", ""),
+        grade=filters.get("grade", ""), domain=filters.get("domain", ""),
+        overdue=filters.get("overdue") == "1", institution=filters.get("school", ""), now=now)
+    return hazards.order_by("-reported_at", "-id").values(*HAZARD_PAGE_COLUMNS,
+                                                         unit=F("institution__name"))
+
+
+def label_hazard_rows(rows: Iterable[dict[str, Any]], *, now: dt.datetime) -> list[dict[str, Any]]:
+    """Add the Chinese labels and the overdue flag in Python: cheaper than template lookups."""
+    labelled = []
+    for row in rows:
+        deadline = row["rectify_deadline"]
+        labelled.append({
+            **row, "domain_label": DOMAIN_LABELS.get(row["domain"], row["domain"]),
+            "grade_label": GRADE_LABELS.get(row["grade"], row["grade"]),
+            "state_label": wf.HAZARD.label(row["state"]),
+            "supervision_label": SUPERVISION_LABELS.get(row["supervision_level"], ""),
+            "overdue": deadline is not None and deadline < now and row["state"] in wf.OPEN_STATES,
+        })
+    return labelled
+
+
+def labelled_history(item: Hazard | Inspection) -> list[dict[str, Any]]:
+    """An item's history as people read it: 操作 and 状态 in Chinese, who, when, why."""
+    flow = item.workflow
+    names = {t.name: t.label for t in flow.transitions}
+    rows = []
+    for change in history_of(item):
+        rows.append({"at": change.at, "action": names.get(change.transition, "上报"
+                                                          if change.transition == "create"
+                                                          else change.transition),
+                     "from_label": flow.label(change.from_state) if change.from_state else "",
+                     "to_label": flow.label(change.to_state),
+                     "actor": str(change.actor) if change.actor else "系统",
+                     "reason": change.reason, "evidence": change.evidence.get("note", "")})
+    return rows
 
 
 # -- grid ------------------------------------------------------------------------------

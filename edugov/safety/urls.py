@@ -17,4 +17,9 @@ urlpatterns = [
     path("overview/", views.overview, name="overview"),
     path("notifications/", views.notifications, name="notifications"),
     path("report/", views.public_report, name="public_report"),
+    path("grid/", views.grid_page, name="grid"),
+    path("checklists/", views.checklists_page, name="checklists"),
+    path("schedules/", views.schedules_page, name="schedules"),
+    path("risks/", views.risks_page, name="risks"),
+    path("incidents/", views.incidents_page, name="incidents"),
 ]

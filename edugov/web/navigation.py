@@ -43,7 +43,19 @@ def nav_links(request: HttpRequest) -> list[NavLink]:
             (pgettext_lazy("section", "班级"), "registry:class_list"),
         ]
     if Role.PARENT in scope.roles:
-        wanted.append((_("入学申请"), "enrollment:my_applications"))
+        wanted += [(_("入学申请"), "enrollment:my_applications"),
+                   (_("孩子的健康"), "health:my_children")]
+    bureau = scope.has_role(Role.CITY_BUREAU, Role.COUNTY_BUREAU)
+    if scope.has_role(Role.CITY_BUREAU, Role.COUNTY_BUREAU, Role.SCHOOL_ADMIN):
+        wanted.append((_("招生入学"), "enrollment:round_list" if bureau
+                       else "enrollment:review_queue"))
+    if scope.has_role(*REGISTRY_ROLES):
+        wanted += [
+            (_("教师队伍"), "workforce:office" if bureau else "workforce:me"),
+            (_("学生健康"), "health:office"),
+            (_("校园安全"), "safety:home"),
+            (_("数据中心"), "metrics:home"),
+        ]
     if scope.has_role(*REGISTRY_WRITE_ROLES):
         wanted.append((_("数据导入"), "imports:index"))
     if user.is_authenticated and user.is_staff:

@@ -20,6 +20,7 @@ from django.test import Client
 from edugov.api import api
 from edugov.core.models import ApiToken, User
 from edugov.core.tokens import issue_token
+from tests.api import metrics_cases, safety_cases
 from tests.api.conftest import ApiWorld, session_client
 from tests.conftest import Personas
 
@@ -153,6 +154,27 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("GET", f"{V1}/groups"): scoped_list(lambda c, s: c.markers(s)[7]),
     ("GET", f"{V1}/pairings"): scoped_list(code_key),
     ("GET", f"{V1}/academic-years"): simple(),
+    # The data center: probes and their data in tests/api/metrics_cases.py.
+    ("GET", f"{V1}/metrics/indicators"): simple(),
+    ("GET", f"{V1}/metrics/indicators/{{code}}"): lambda ctx: [
+        Probe("GET", {"code": "kg_public_share"}, status_for(ctx))],
+    ("GET", f"{V1}/metrics/values"): metrics_cases.values,
+    ("GET", f"{V1}/metrics/targets"): metrics_cases.targets,
+    ("POST", f"{V1}/metrics/targets"): metrics_cases.post_target,
+    ("GET", f"{V1}/metrics/data-values"): metrics_cases.data_values,
+    ("POST", f"{V1}/metrics/data-values"): metrics_cases.post_data_value,
+    ("POST", f"{V1}/metrics/data-values/{{value_id}}/transition"): metrics_cases.transitions,
+    ("GET", f"{V1}/metrics/assessments/{{indicator}}/{{region}}"): metrics_cases.assessment,
+    ("GET", f"{V1}/metrics/rankings/{{indicator}}"): metrics_cases.rankings,
+    ("GET", f"{V1}/metrics/equity/{{county}}"): metrics_cases.equity,
+    # Campus safety: probes and their data in tests/api/safety_cases.py.
+    ("GET", f"{V1}/safety/hazards"): safety_cases.hazards,
+    ("GET", f"{V1}/safety/hazards/{{hazard_id}}"): safety_cases.hazard_detail,
+    ("GET", f"{V1}/safety/hazards/{{hazard_id}}/history"): safety_cases.hazard_history,
+    ("POST", f"{V1}/safety/hazards/{{hazard_id}}/actions"): safety_cases.hazard_actions,
+    ("GET", f"{V1}/safety/inspections"): safety_cases.inspections,
+    ("GET", f"{V1}/safety/inspections/{{inspection_id}}"): safety_cases.inspection_detail,
+    ("GET", f"{V1}/safety/lists/{{code}}"): safety_cases.lists,
 }
 
 

@@ -19,6 +19,7 @@ from tests.web.url_cases import (
     PERSONAS,
     Case,
     admin_changelist_cases,
+    app_cases,
     registry_models,
 )
 
@@ -46,7 +47,7 @@ def walked() -> dict[str, str]:
 
 
 def all_cases() -> list[Case]:
-    return [*CASES, *admin_changelist_cases()]
+    return [*CASES, *app_cases(), *admin_changelist_cases()]
 
 
 def test_every_url_has_a_case() -> None:

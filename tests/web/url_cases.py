@@ -113,6 +113,81 @@ CASES: list[Case] = [
     # imports:* cases go here when the imports app defines its URLs.
 ]
 
+# ---- safety (campus safety, issue 7) — begin; owned by the safety app, edit only here ----
+
+
+def _safety_object(world: World, kind: str, side: str) -> int:
+    """A hazard or inspection at county ``side``'s school, made on first use (ORM only)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from edugov.safety.models import ChecklistItem, ChecklistTemplate, Hazard, Inspection
+
+    school = getattr(world, f"school_{side}")
+    at = timezone.make_aware(dt.datetime(2025, 10, 13, 9))
+    template, made = ChecklistTemplate.objects.get_or_create(
+        code="URL-FIRE", defaults={"domain": "fire", "name": "消防检查"})
+    if made:
+        ChecklistItem.objects.create(template=template, order=1, text="疏散通道畅通")
+    if kind == "inspection":
+        inspection, _ = Inspection.objects.get_or_create(
+            institution=school, template=template,
+            defaults={"domain": "fire", "due_date": at.date(), "state": "planned"})
+        return inspection.pk
+    hazard, _ = Hazard.objects.get_or_create(
+        institution=school, code=f"YHURL{side.upper()}",
+        defaults={"domain": "fire", "grade": "general", "title": "指示灯不亮",
+                  "source": "staff", "reported_at": at, "reported_on": at.date(),
+                  "state": "reported"})
+    return hazard.pk
+
+
+def _safety_cases(name: str, kind: str, *, method: str = "get", ok: Expected = 200,
+                  data: dict[str, Any] | None = None) -> list[Case]:
+    """A county-A and a county-B object: ``ok`` for who sees it, 404 for other staff."""
+    return [Case(name, detail(seen, ok=ok),
+                 kwargs=lambda w, k=kind, s=side: {"pk": _safety_object(w, k, s)},
+                 method=method, data=data or {}, label=f"county {side.upper()}")
+            for side, seen in (("a", SEES_A), ("b", SEES_B))]
+
+
+CASES += [
+    # Staff pages: bureau and school roles (parents and operators 403, anonymous to login).
+    *(Case(f"safety:{name}", registry_only())
+      for name in ("home", "hazard_list", "hazard_new", "inspection_list", "lists",
+                   "lists_export", "overview", "notifications", "grid", "checklists",
+                   "schedules", "risks", "incidents")),
+    # Maintenance forms: an empty POST is an invalid form, shown again (200).
+    *(Case(f"safety:{name}", registry_only(), method="post", label="invalid form")
+      for name in ("grid", "checklists", "schedules", "risks", "incidents")),
+    *_safety_cases("safety:hazard_detail", "hazard"),
+    *_safety_cases("safety:inspection_form", "inspection"),
+    # Actions are POST only; an empty form is refused with a message and a redirect.
+    *_safety_cases("safety:hazard_act", "hazard", method="post", ok=302),
+    *_safety_cases("safety:hazard_assign", "hazard", method="post", ok=302),
+    Case("safety:hazard_act", expect(405), label="GET is refused",
+         kwargs=lambda w: {"pk": _safety_object(w, "hazard", "a")}),
+    Case("safety:hazard_assign", expect(405), label="GET is refused",
+         kwargs=lambda w: {"pk": _safety_object(w, "hazard", "a")}),
+    # 群众举报: public.
+    Case("safety:public_report", expect(200)),
+]
+# ---- safety — end ----
+
+
+def app_cases() -> list[Case]:
+    """Other apps keep their cases beside their own tests. Imported when called, not at
+    import time, because those modules import this one."""
+    from tests.enrollment.url_cases import enrollment_cases
+    from tests.health.url_cases import HEALTH_CASES
+    from tests.imports.url_cases import IMPORTS_CASES
+    from tests.metrics.url_cases import METRICS_CASES
+    from tests.workforce.url_cases import workforce_cases
+
+    return [*enrollment_cases(), *workforce_cases(), *METRICS_CASES, *HEALTH_CASES,
+            *IMPORTS_CASES]
+
 
 def admin_changelist_cases() -> list[Case]:
     """The admin changelist of every registry and core model: superuser only (no persona

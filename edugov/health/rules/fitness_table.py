@@ -262,12 +262,22 @@ class ScoredTable:
     errors: list[RowError]
 
 
-def score_table(standard: FitnessStandard, frame: pd.DataFrame) -> ScoredTable:
-    """Validate and score a results table; returns it with the score columns added.
+@dataclass
+class ScoredRows:
+    """A parsed, validated and scored table, as arrays (the database import keeps these)."""
 
-    Rows with errors get blank score columns and are listed in ``errors``.
+    parsed: ParsedRows
+    scores: FitnessScores
+    errors: list[RowError]
+    bad: np.ndarray  # rows named by any error
+
+
+def validate_and_score(standard: FitnessStandard, frame: pd.DataFrame) -> ScoredRows:
+    """Parse, score and check a table whose headers are already normalised.
+
+    Errors: unreadable or impossible cells, duplicates, required items missing for the
+    row's grade and sex (unless exempt), and retests not allowed.
     """
-    frame = frame.rename(columns=normalise_header)
     parsed = parse_rows(frame)
     bad = parsed.bad_rows()
     # Bad rows are scored as a harmless stand-in, then blanked, so the arrays stay whole.
@@ -279,11 +289,21 @@ def score_table(standard: FitnessStandard, frame: pd.DataFrame) -> ScoredTable:
     errors = list(parsed.errors) + _missing_item_errors(parsed, scores, bad)
     errors += _retest_errors(standard, parsed, scores, bad)
     errors.sort(key=lambda e: e.row)
-    bad_after = parsed.bad_rows(errors)
+    return ScoredRows(parsed, scores, errors, parsed.bad_rows(errors))
+
+
+def score_table(standard: FitnessStandard, frame: pd.DataFrame) -> ScoredTable:
+    """Validate and score a results table; returns it with the score columns added.
+
+    Rows with errors get blank score columns and are listed in ``errors``.
+    """
+    frame = frame.rename(columns=normalise_header)
+    scored = validate_and_score(standard, frame)
     out = frame.copy()
-    for name, values in _score_columns(standard, parsed, scores, bad_after).items():
+    for name, values in _score_columns(standard, scored.parsed, scored.scores,
+                                       scored.bad).items():
         out[name] = values
-    return ScoredTable(out, errors)
+    return ScoredTable(out, scored.errors)
 
 
 def _missing_item_errors(parsed: ParsedRows, scores: FitnessScores,
@@ -299,14 +319,14 @@ def _missing_item_errors(parsed: ParsedRows, scores: FitnessScores,
 
 def _retest_errors(standard: FitnessStandard, parsed: ParsedRows, scores: FitnessScores,
                    bad: np.ndarray) -> list[RowError]:
-    first, retest = _first_and_retest_totals(parsed, scores)
+    first, retest = first_and_retest_totals(parsed, scores)
     outcome = resolve_retest(standard, first, retest)
     refused = outcome.retest_not_allowed & parsed.retest & ~bad
     return [RowError(int(r), RETEST, "首次测试成绩已及格，不得补测")
             for r in parsed.row_numbers[refused]]
 
 
-def _first_and_retest_totals(parsed: ParsedRows,
+def first_and_retest_totals(parsed: ParsedRows,
                              scores: FitnessScores) -> tuple[np.ndarray, np.ndarray]:
     """Per row: the student's first-test total and retest total of the year (NaN if none)."""
     key = pd.Series(parsed.student_no)
@@ -332,7 +352,7 @@ def _score_columns(standard: FitnessStandard, parsed: ParsedRows, scores: Fitnes
     columns["等级"] = [("" if b else str(label)) for label, b in zip(scores.level, bad,
                                                                      strict=True)]
     if parsed.retest.any():
-        first, retest = _first_and_retest_totals(parsed, scores)
+        first, retest = first_and_retest_totals(parsed, scores)
         year = resolve_retest(standard, first, retest).year_total
         student_bad = pd.Series(bad).groupby(parsed.student_no).transform("max").to_numpy()
         exempt = parsed.exempt

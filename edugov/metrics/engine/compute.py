@@ -30,6 +30,7 @@ from edugov.metrics.rules.formula import (
     Filter,
     MeasureRef,
     Node,
+    canonical_filter,
     dependency_order,
     evaluate_arrays,
     measure_refs,
@@ -102,20 +103,74 @@ def filter_predicate(fact: ir.Table, filters: Sequence[Filter],
     return predicate
 
 
-def aggregate_refs(measure: RecordMeasure, refs: Sequence[MeasureRef], tables: Tables,
-                   year: int, institution_ids: Sequence[int] | None) -> ir.Table:
-    """One grouped aggregation for every reference to ``measure``: a column per reference."""
-    assert measure.fact is not None
-    fact = measure.fact(tables, year)
+@dataclass
+class Scan:
+    """References summed by one grouped aggregation over one fact table.
+
+    References to measures that share a fact builder share a scan, unless they need a
+    costly join the others do not (see ``RecordMeasure.costly``). Filters every reference
+    of the scan has in common filter the fact once (so an engine can push them into the
+    table scans) instead of being repeated in each conditional sum.
+    """
+
+    measure: RecordMeasure  # any one of the scan's measures: they share the fact builder
+    refs: list[tuple[RecordMeasure, MeasureRef]]
+
+    @property
+    def common(self) -> list[Filter]:
+        if not self.refs:
+            return []
+        shared = set.intersection(*({canonical_filter(f) for f in ref.filters}
+                                    for _m, ref in self.refs))
+        return sorted({canonical_filter(f): f for _m, ref in self.refs for f in ref.filters
+                       if canonical_filter(f) in shared}.values(), key=canonical_filter)
+
+    @property
+    def columns(self) -> frozenset[str]:
+        return frozenset({f.dimension for _m, ref in self.refs for f in ref.filters}
+                         | {m.value for m, _ref in self.refs})
+
+
+def plan_scans(registry: MeasureRegistry, refs: Mapping[str, list[MeasureRef]]) -> list[Scan]:
+    scans: dict[tuple[object, frozenset[str]], Scan] = {}
+    for name, name_refs in refs.items():
+        measure = registry.get(name)
+        if not isinstance(measure, RecordMeasure):
+            continue
+        for ref in name_refs:
+            costly = frozenset({f.dimension for f in ref.filters}) & measure.costly
+            scan = scans.setdefault((measure.fact, costly), Scan(measure, []))
+            scan.refs.append((measure, ref))
+    return list(scans.values())
+
+
+def aggregate_scan(scan: Scan, tables: Tables, year: int,
+                   institution_ids: Sequence[int] | None) -> ir.Table:
+    """One grouped aggregation for the scan: a column ``m<i>`` per reference."""
+    fact = scan.measure.build(tables, year, scan.columns)
     if institution_ids is not None:
         fact = fact.filter(fact.institution_id.isin(list(institution_ids)))
+    common = scan.common
+    shared = filter_predicate(fact, common, scan.measure)
+    if shared is not None:
+        fact = fact.filter(shared)
+    done = {canonical_filter(f) for f in common}
     zero = ibis.literal(0.0).cast("float64")
     sums = {}
-    for position, ref in enumerate(refs):
-        predicate = filter_predicate(fact, ref.filters, measure)
-        value = fact.value if predicate is None else predicate.ifelse(fact.value, zero)
+    for position, (measure, ref) in enumerate(scan.refs):
+        rest = [f for f in ref.filters if canonical_filter(f) not in done]
+        predicate = filter_predicate(fact, rest, measure)
+        value = fact[measure.value]
+        value = value if predicate is None else predicate.ifelse(value, zero)
         sums[f"m{position}"] = value.sum().cast("float64")
     return fact.group_by("institution_id").aggregate(**sums)
+
+
+def aggregate_refs(measure: RecordMeasure, refs: Sequence[MeasureRef], tables: Tables,
+                   year: int, institution_ids: Sequence[int] | None) -> ir.Table:
+    """Every reference to one measure in one aggregation (used by tests and tools)."""
+    scan = Scan(measure, [(measure, ref) for ref in refs])
+    return aggregate_scan(scan, tables, year, institution_ids)
 
 
 # -- units and roll-up ------------------------------------------------------------------
@@ -175,13 +230,10 @@ def record_sums(source: Source, registry: MeasureRegistry, refs: Mapping[str, li
     index = pd.Index(institutions["id"].to_numpy(), name="institution_id")
     columns: dict[str, pd.Series] = {}
     ids = institutions["id"].tolist() if restricted else None
-    for name, measure_refs_ in refs.items():
-        measure = registry.get(name)
-        if not isinstance(measure, RecordMeasure):
-            continue
-        frame = aggregate_refs(measure, measure_refs_, source.tables, year, ids).to_pandas()
+    for scan in plan_scans(registry, refs):
+        frame = aggregate_scan(scan, source.tables, year, ids).to_pandas()
         frame = frame.set_index("institution_id").reindex(index).fillna(0.0)
-        for position, ref in enumerate(measure_refs_):
+        for position, (_measure, ref) in enumerate(scan.refs):
             columns[ref.key] = frame[f"m{position}"].astype("float64")
     return pd.DataFrame(columns, index=index)
 

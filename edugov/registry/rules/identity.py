@@ -11,13 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from stdnum.cn import ric
-from stdnum.exceptions import (
-    InvalidChecksum,
-    InvalidComponent,
-    InvalidFormat,
-    InvalidLength,
-    ValidationError,
-)
+from stdnum.exceptions import InvalidComponent
 
 MALE, FEMALE = "M", "F"
 
@@ -32,25 +26,33 @@ PROVINCE_CODES = frozenset(
 
 
 def id_number_error(number: str) -> str | None:
-    """Why ``number`` is not a valid 18-digit 身份证号, in Chinese, or None."""
-    try:
-        ric.validate(number)
-    except InvalidLength:
+    """Why ``number`` is not a valid 18-digit 身份证号, in Chinese, or None.
+
+    Same checks as ``ric.validate`` minus its birth-place lookup, whose verdict we
+    discard anyway (see PROVINCE_CODES) and which costs ~30 µs a number: bulk
+    imports check hundreds of thousands.
+    """
+    if not _looks_compact(number):
+        number = ric.compact(number)
+    if len(number) != 18:
         return "身份证号应为18位"
-    except InvalidFormat:
+    first17 = number[:17]
+    if not (first17.isascii() and first17.isdigit()):
         return "身份证号前17位应为数字"
-    except InvalidChecksum:
+    if number[-1] != ric.calc_check_digit(number):
         return "身份证号校验码错误"
-    except InvalidComponent:
-        try:
-            ric.get_birth_date(number)
-        except InvalidComponent:
-            return "身份证号中的出生日期无效"
-    except ValidationError:
-        return "身份证号无效"
+    try:
+        dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        return "身份证号中的出生日期无效"
     if number[:2] not in PROVINCE_CODES:
         return "身份证号地址码无效"
     return None
+
+
+def _looks_compact(number: str) -> bool:
+    return (len(number) == 18 and number.isascii() and number[17] in "0123456789X"
+            and number[:17].isdigit())
 
 
 def sex_of(number: str) -> str:
@@ -59,6 +61,12 @@ def sex_of(number: str) -> str:
 
 
 def birth_date_of(number: str) -> dt.date:
+    if _looks_compact(number):
+        # Skips stdnum's compact(), ten times the cost of the date itself.
+        try:
+            return dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+        except ValueError:
+            raise InvalidComponent() from None
     return ric.get_birth_date(number)
 
 
@@ -86,6 +94,8 @@ def student_no_error(student_no: str, *, id_number: str | None = None) -> str | 
     if prefix == "G":
         if id_number_error(body) is not None:
             return "G字头学籍号应为G加有效身份证号"
+        if id_number and body != id_number:
+            return "G字头学籍号应与身份证号一致"
         return None
     if not body.isdigit():
         return "学籍号第2至19位应为数字"

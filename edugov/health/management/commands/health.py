@@ -1,4 +1,9 @@
-"""edugov health …: student health tools that work on files, without the database.
+"""edugov health …: student health tools.
+
+``score-fitness`` works on files alone, without the database. ``import-fitness`` and
+``import-vision`` load a school's annual file into the database (see health/services.py):
+exit 0 when written (or a clean dry run), 1 when rows were refused (nothing written unless
+``--skip-invalid``), 2 when the file, school or year is unusable.
 
 ``edugov health score-fitness IN.csv --out OUT.csv`` scores a school's 体质健康 results
 table by 《国家学生体质健康标准（2014年修订）》 (or another loaded standard). Exit codes:
@@ -43,10 +48,56 @@ class Command(BaseCommand):
         score.add_argument("--standard", default=DEFAULT_STANDARD_ID,
                            help=f"标准编号（内置：{', '.join(builtin_standard_ids())}）或标准目录")
         score.add_argument("--errors", type=Path, help="把全部错误写入此CSV（行号、列、原因）")
+        for name, what in (("import-fitness", "体质健康测试成绩"),
+                           ("import-vision", "视力筛查记录")):
+            sub = subcommands.add_parser(name, help=f"导入一所学校的年度{what}（XLSX/CSV）")
+            sub.add_argument("input", type=Path, help=f"{what}表，每名学生一行")
+            sub.add_argument("--school", required=True, help="学校标识码（10位）")
+            sub.add_argument("--year", type=int, help="学年起始年份，默认当前学年")
+            sub.add_argument("--dry-run", action="store_true", help="只校验，不写入")
+            sub.add_argument("--skip-invalid", action="store_true",
+                             help="跳过有误的行，只导入正确的行")
+            sub.add_argument("--errors", type=Path,
+                             help="把有误的行写入此文件（.xlsx 标红错误单元格，或 .csv）")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         if opts["subcommand"] == "score-fitness":
             self.score_fitness(opts)
+        elif opts["subcommand"] in ("import-fitness", "import-vision"):
+            self.import_records(opts)
+
+    def import_records(self, opts: dict[str, Any]) -> None:
+        # Imported here: score-fitness must keep working without a configured database.
+        from edugov.health import services
+        from edugov.imports.reading import UnusableInput
+        from edugov.registry.models import Institution
+
+        try:
+            school = Institution.objects.get(code=opts["school"])
+        except Institution.DoesNotExist:
+            raise CommandError(f"学校标识码不存在：{opts['school']}", returncode=2) from None
+        run = (services.import_fitness if opts["subcommand"] == "import-fitness"
+               else services.import_vision)
+        try:
+            year = services.year_or_current(opts["year"])
+            report = run(actor=None, path=opts["input"], school=school, year=year,
+                         skip_invalid=opts["skip_invalid"], dry_run=opts["dry_run"],
+                         errors_out=opts["errors"])
+        except UnusableInput as error:
+            raise CommandError(error.message, returncode=2) from error
+        self.stdout.write(
+            f"{school.name} {year}：共{report.total}行，有误{report.refused_rows}行，"
+            f"写入{report.written}人" + ("（仅校验）" if report.dry_run else "")
+            + (f"，新建跟进{report.follow_ups}项" if report.follow_ups else "")
+            + (f"，抽取复测{report.rescreen}人" if report.rescreen else ""))
+        for row_error in report.errors[:SHOWN_ERRORS]:
+            self.stderr.write(str(row_error))
+        if len(report.errors) > SHOWN_ERRORS:
+            self.stderr.write(f"……另有{len(report.errors) - SHOWN_ERRORS}处错误"
+                              "（用 --errors 导出全部）")
+        if report.errors:
+            written = "已跳过这些行" if report.written else "未写入任何数据"
+            raise CommandError(f"{report.refused_rows}行数据有误，{written}", returncode=1)
 
     def score_fitness(self, opts: dict[str, Any]) -> None:
         standard = _standard(opts["standard"])

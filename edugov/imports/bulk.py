@@ -1,0 +1,231 @@
+"""Set-based INSERT … RETURNING and batched UPDATE for the 300,000-row student import.
+
+``bulk_create`` spends ~40 µs a row compiling SQL field by field (measured: 300,000
+students plus enrolments take ~30 s), which alone would miss the import budget. These
+helpers send the same rows as multi-row ``INSERT … VALUES … RETURNING`` statements and
+``executemany`` UPDATEs, with values adapted per column once, on SQLite (≥ 3.35) and
+PostgreSQL alike. Model-level Python defaults are filled in, since the SQL bypasses them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from itertools import chain
+from typing import Any
+
+from django.db import connection, models
+from django.utils import timezone
+
+#: Rows per INSERT statement: big enough to amortise parsing, small enough for the
+#: parameter limit (checked below) and for PostgreSQL's planner.
+ROWS_PER_STATEMENT = 500
+
+
+def concrete_field(model: type[models.Model], name: str) -> models.Field:
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field), f"{model.__name__}.{name} is not a column"
+    return field
+
+
+def column_of(model: type[models.Model], name: str) -> str:
+    return connection.ops.quote_name(str(concrete_field(model, name).column))
+
+
+def _adapter(field: models.Field) -> Callable[[Any], Any] | None:
+    ops = connection.ops
+    if isinstance(field, models.DateTimeField):
+        return ops.adapt_datetimefield_value
+    if isinstance(field, models.DateField):
+        # Both drivers bind dates as Django stores them (Django registers date.isoformat
+        # with sqlite3 — the same text as adapt_datefield_value); no per-value call.
+        return None
+    if isinstance(field, models.DecimalField):
+        return lambda v: ops.adapt_decimalfield_value(v, field.max_digits, field.decimal_places)
+    return None
+
+
+def _default(field: models.Field) -> Any:
+    if isinstance(field, models.DateTimeField) and (field.auto_now or field.auto_now_add):
+        return timezone.now()
+    return field.get_default()
+
+
+#: SQLite page cache while a bulk import writes: a 300,000-row import dirties ~150 MB of
+#: table and index pages, and a smaller cache spills them to the WAL mid-transaction.
+IMPORT_CACHE_KIB = 64 * 1024
+
+
+@contextmanager
+def roomy_cache() -> Iterator[None]:
+    """Raise SQLite's page cache for the duration of a bulk write (no-op elsewhere)."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        previous = cursor.fetchone()[0]
+        cursor.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(previous)}")
+
+
+def _placeholder() -> str:
+    return "?" if connection.vendor == "sqlite" else "%s"
+
+
+def raw_cursor() -> Any:
+    """The DB-API cursor under Django's: on SQLite, Django's wrapper rewrites every
+    statement's %s to ? with a regex — 15 % of the write time for 500-row statements."""
+    connection.ensure_connection()
+    return connection.connection.cursor()
+
+
+def _max_params() -> int:
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        raw = connection.connection
+        if hasattr(raw, "getlimit"):
+            return int(raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
+    return int(connection.features.max_query_params or 65535)
+
+
+class Writer:
+    """INSERT/UPDATE rows of ``model`` given as tuples in the order of ``fields``."""
+
+    def __init__(self, model: type[models.Model], fields: Sequence[str]) -> None:
+        meta = model._meta
+        self.model = model
+        self.fields = [concrete_field(model, name) for name in fields]
+        given = set(fields)
+        self.filled = [f for f in meta.concrete_fields
+                       if not f.primary_key and f.name not in given and f.attname not in given]
+        self.adapters = [_adapter(f) for f in self.fields]
+        quote = connection.ops.quote_name
+        self.table = quote(meta.db_table)
+        self.pk = quote(meta.pk.column)
+        self.columns = [quote(str(f.column)) for f in self.fields]
+        self.fill_columns = [quote(str(f.column)) for f in self.filled]
+
+    def _adapt(self, rows: Iterable[Sequence[Any]],
+               extra: tuple[Any, ...] = ()) -> list[Sequence[Any]]:
+        """Rows as sequences of database values, each followed by ``extra``."""
+        spots = [(i, a) for i, a in enumerate(self.adapters) if a is not None]
+        if not spots:
+            return [(*row, *extra) for row in rows]
+        adapted: list[Sequence[Any]] = []
+        for row in rows:
+            values = [*row, *extra]
+            for index, adapt in spots:
+                if values[index] is not None:
+                    values[index] = adapt(values[index])
+            adapted.append(values)
+        return adapted
+
+    def _fill_values(self) -> tuple[Any, ...]:
+        values = []
+        for f in self.filled:
+            value = _default(f)
+            adapt = _adapter(f)
+            values.append(adapt(value) if adapt is not None and value is not None else value)
+        return tuple(values)
+
+    def insert(self, rows: Sequence[Sequence[Any]], *,
+               returning: str | None = None) -> list[tuple[Any, Any]]:
+        """Insert ``rows``; with ``returning``, return (pk, that value) for each row."""
+        if not rows:
+            return []
+        fill = self._fill_values()
+        width = len(self.columns) + len(fill)
+        per_statement = max(1, min(ROWS_PER_STATEMENT, _max_params() // width))
+        columns = ", ".join(self.columns + self.fill_columns)
+        back = f" RETURNING {self.pk}, {column_of(self.model, returning)}" if returning else ""
+        one = "(" + ", ".join([_placeholder()] * width) + ")"
+        result: list[tuple[Any, Any]] = []
+        cursor = raw_cursor()
+        try:
+            for start in range(0, len(rows), per_statement):
+                chunk = self._adapt(rows[start:start + per_statement], fill)
+                sql = (f"INSERT INTO {self.table} ({columns}) VALUES "
+                       f"{', '.join([one] * len(chunk))}{back}")
+                cursor.execute(sql, list(chain.from_iterable(chunk)))
+                if returning:
+                    result.extend(cursor.fetchall())
+        finally:
+            cursor.close()
+        return result
+
+    def update(self, rows: Sequence[Sequence[Any]], *, touch: str | None = None) -> None:
+        """Update by primary key: each row is the field values followed by the pk.
+
+        ``touch`` names an ``auto_now`` field to set to now, as ``save()`` would.
+        """
+        if not rows:
+            return
+        mark = _placeholder()
+        sets = [f"{c} = {mark}" for c in self.columns]
+        extra: tuple[Any, ...] = ()
+        if touch is not None:
+            sets.append(f"{column_of(self.model, touch)} = {mark}")
+            extra = (connection.ops.adapt_datetimefield_value(timezone.now()),)
+        sql = f"UPDATE {self.table} SET {', '.join(sets)} WHERE {self.pk} = {mark}"
+        cursor = raw_cursor()
+        try:
+            for start in range(0, len(rows), 5000):
+                chunk = rows[start:start + 5000]
+                values = self._adapt((r[:-1] for r in chunk), extra)
+                cursor.executemany(sql, [[*v, r[-1]] for v, r in zip(values, chunk, strict=True)])
+        finally:
+            cursor.close()
+
+
+def select_in(model: type[models.Model], fields: Sequence[str],
+              keys: dict[str, Sequence[Any]],
+              where: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+    """``SELECT fields WHERE (k1 IN (…) OR k2 IN (…)) AND f = v …`` for one batch, as tuples.
+
+    The ORM spends ~3 µs a key preparing an ``__in`` list; a 300,000-row file looks
+    up two keys a row. Date columns come back as dates on every backend.
+    """
+    meta = model._meta
+    quote = connection.ops.quote_name
+    mark = _placeholder()
+    chosen = [concrete_field(model, name) for name in fields]
+    clauses: list[str] = []
+    params: list[Any] = []
+    for name, values in keys.items():
+        if values:
+            clauses.append(f"{column_of(model, name)} IN "
+                           f"({', '.join([mark] * len(values))})")
+            params.extend(values)
+    if not clauses:
+        return []
+    condition = f"({' OR '.join(clauses)})"
+    for name, value in (where or {}).items():
+        condition += f" AND {column_of(model, name)} = {mark}"
+        params.append(value)
+    sql = (f"SELECT {', '.join(quote(str(f.column)) for f in chosen)} "
+           f"FROM {quote(meta.db_table)} WHERE {condition}")
+    dates = [i for i, f in enumerate(chosen)
+             if isinstance(f, models.DateField) and not isinstance(f, models.DateTimeField)]
+    cursor = raw_cursor()
+    try:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    finally:
+        cursor.close()
+    if not dates:
+        return [tuple(r) for r in found]
+    converted = []
+    for row in found:
+        values = list(row)
+        for index in dates:
+            if isinstance(values[index], str):
+                values[index] = dt.date.fromisoformat(values[index])
+        converted.append(tuple(values))
+    return converted

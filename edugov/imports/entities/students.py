@@ -1,0 +1,283 @@
+"""Students with their enrolment in one academic year, keyed by 学籍号.
+
+The volume case (a city's 300,000 students in one workbook): existing rows are fetched in
+batches by key, compared in Python, and only new or changed rows are written, through
+:mod:`edugov.imports.bulk`. Classes named by (学校, 年级, 班号) are found or created.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from operator import itemgetter
+from typing import Any, NamedTuple
+
+from edugov.imports import labels
+from edugov.imports.bulk import Writer, select_in
+from edugov.imports.entities.lookups import (
+    LOOKUP_BATCH,
+    chunks,
+    reachable_institution_ids,
+    resolve_institutions,
+)
+from edugov.imports.pipeline import (
+    INVALID,
+    Column,
+    Context,
+    Importer,
+    Plan,
+    RowError,
+    duplicate_errors,
+    is_set,
+)
+from edugov.imports.rules import cells
+from edugov.registry.choices import EnrolmentStatus
+from edugov.registry.models import Enrolment, SchoolClass, Student
+from edugov.registry.rules.identity import id_number_error, id_number_mismatch, student_no_error
+
+
+class StudentRow(NamedTuple):
+    row: int
+    student_no: str
+    name: str
+    sex: str
+    birth_date: dt.date
+    id_number: str | None
+    institution_code: str
+    grade: int
+    class_number: int | None
+    hukou_type: str
+    hukou_region_code: str | None
+    address: str | None
+    entry_date: dt.date | None
+
+
+def id_number(value: Any) -> str:
+    number = cells.identity_text(value)
+    error = id_number_error(number)
+    if error:
+        raise cells.CellError(error)
+    return number
+
+
+COLUMNS = (
+    Column("学籍号", "student_no", cells.identity_text, required=True, width=22,
+           note="19位：G+身份证号，或J/L开头的19位编号"),
+    Column("姓名", "name", cells.max_length(64), required=True, width=10),
+    Column("性别", "sex", cells.choice(labels.SEX, "性别"), required=True,
+           choices=tuple(labels.SEX), width=6, note="须与身份证号一致"),
+    Column("出生日期", "birth_date", cells.parse_date, required=True, kind="date",
+           note="Excel日期或YYYY-MM-DD，须与身份证号一致"),
+    Column("身份证号", "id_number", id_number, width=22, note="18位，请以文本格式填写"),
+    Column("学校标识码", "institution_code", cells.digits((10,), "学校标识码"), required=True,
+           note="10位，须在您的管辖范围内"),
+    Column("年级", "grade", cells.grade(labels.GRADE, *labels.GRADE_RANGE), required=True,
+           choices=tuple(labels.GRADE_LABEL.values()), width=8,
+           note="1–12或“一年级”…“高三”；幼儿园：小班/中班/大班"),
+    Column("班级", "class_number", cells.class_number, width=6,
+           note="年级内的班号，如 3 表示3班；班级不存在时自动创建"),
+    Column("户籍类型", "hukou_type", cells.choice(labels.HUKOU, "户籍类型"), required=True,
+           choices=tuple(labels.HUKOU), width=8),
+    Column("户籍所在地代码", "hukou_region_code", cells.digits((6, 9, 12), "户籍所在地代码"),
+           note="6、9或12位行政区划代码"),
+    Column("现住址", "address", cells.max_length(255), width=30),
+    Column("入学日期", "entry_date", cells.parse_date, kind="date"),
+)
+
+#: Student columns compared and written, in this order (after the id when fetched).
+STUDENT_FIELDS = ("student_no", "id_number", "name", "sex", "birth_date", "hukou_type",
+                  "hukou_region_code", "address", "current_institution")
+ENROLMENT_FIELDS = ("institution", "grade", "school_class", "status", "entry_date")
+ClassKey = tuple[int, int, int]
+#: A class the import will create: no existing enrolment can point at it yet.
+NEW_CLASS = object()
+
+
+@dataclass
+class StudentPlan:
+    new_students: list[tuple[Any, ...]] = field(default_factory=list)
+    changed_students: list[tuple[Any, ...]] = field(default_factory=list)
+    #: (student id or 学籍号 of a new student, enrolment values with a ClassKey, enrolment id)
+    enrolments: list[tuple[Any, tuple[Any, ...], int | None]] = field(default_factory=list)
+    classes: dict[ClassKey, int] = field(default_factory=dict)
+    new_classes: set[ClassKey] = field(default_factory=set)
+
+
+class StudentImporter(Importer):
+    entity = "students"
+    label = "学生"
+    audit_entity = "registry.student"
+    columns = COLUMNS
+    row_type = StudentRow
+    needs_year = True
+
+    def check_row(self, row: Any, ctx: Context) -> list[tuple[str, str]]:
+        problems = []
+        number = row.id_number if is_set(row.id_number) else None
+        student_no = row.student_no
+        # "G" + an ID number already checked in its own column needs no second check.
+        if student_no is not INVALID and not (number and student_no[1:] == number
+                                              and student_no[0] == "G"):
+            error = student_no_error(student_no, id_number=number)
+            if error:
+                problems.append(("student_no", error))
+        if number is not None:
+            if row.birth_date is not INVALID and id_number_mismatch(
+                    number, sex=None, birth_date=row.birth_date):
+                problems.append(("birth_date", "出生日期与身份证号不一致"))
+            if row.sex is not INVALID and id_number_mismatch(number, sex=row.sex,
+                                                             birth_date=None):
+                problems.append(("sex", "性别与身份证号不一致"))
+        if is_set(row.entry_date) and row.birth_date is not INVALID \
+                and row.entry_date <= row.birth_date:
+            problems.append(("entry_date", "入学日期应晚于出生日期"))
+        return problems
+
+    def check_rows(self, rows: Sequence[Any], ctx: Context) -> list[RowError]:
+        errors = duplicate_errors(rows, "student_no", ctx, "学籍号")
+        errors += duplicate_errors(rows, "id_number", ctx, "身份证号")
+        errors += resolve_institutions(rows, ctx)
+        errors += self._conflicts_with_existing(rows, ctx)
+        return errors
+
+    def _conflicts_with_existing(self, rows: Sequence[Any], ctx: Context) -> list[RowError]:
+        """学籍号/身份证号 held by another student, or a student enrolled out of reach."""
+        by_no, by_id = existing_students(rows)
+        ctx.memo["students"] = by_no
+        elsewhere = {s[-1] for s in by_no.values() if s[-1] is not None}
+        reachable = reachable_institution_ids(ctx, elsewhere)
+        errors = []
+        for row in rows:
+            found = by_no.get(row.student_no)
+            number = row.id_number if is_set(row.id_number) else None
+            if found is not None:
+                if number and found[2] and found[2] != number:
+                    errors.append(ctx.error(row.row, "student_no",
+                                            "学籍号已属于另一名学生（身份证号不一致）"))
+                elif found[-1] is not None and found[-1] not in reachable:
+                    errors.append(ctx.error(row.row, "student_no",
+                                            "该学生当前在管辖范围外的学校就读，请先办理转学"))
+            holder = by_id.get(number) if number else None
+            if holder is not None and holder != row.student_no:
+                errors.append(ctx.error(row.row, "id_number", "身份证号已被另一名学生使用"))
+        return errors
+
+    def plan(self, rows: Sequence[Any], ctx: Context) -> Plan:
+        assert ctx.year is not None
+        institutions: dict[str, int] = ctx.memo["institutions"]
+        existing: dict[str, tuple[Any, ...]] = ctx.memo["students"]
+        year_is_current = ctx.year.is_current
+        enrolled = existing_enrolments(ctx.year.pk, [s[0] for s in existing.values()])
+        plan = StudentPlan(classes=existing_classes(ctx.year.pk, set(institutions.values())))
+        result = Plan(payload=plan)
+        active = EnrolmentStatus.ACTIVE.value
+        for row in rows:
+            institution = institutions[row.institution_code]
+            class_key = ((institution, row.grade, row.class_number)
+                         if row.class_number is not None else None)
+            if class_key is not None and class_key not in plan.classes:
+                plan.new_classes.add(class_key)
+            enrolment = (institution, row.grade, class_key, active, row.entry_date)
+            found = existing.get(row.student_no)
+            if found is None:
+                plan.new_students.append((
+                    row.student_no, row.id_number, row.name, row.sex, row.birth_date,
+                    row.hukou_type, row.hukou_region_code or "", row.address or "",
+                    institution))
+                plan.enrolments.append((row.student_no, enrolment, None))
+                result.created += 1
+                continue
+            student_id = found[0]
+            # A past year's list must not move a student's current school; a blank
+            # 身份证号 cell never erases a number already on record.
+            current = institution if year_is_current or found[-1] is None else found[-1]
+            values = (row.student_no, row.id_number or found[2], row.name, row.sex,
+                      row.birth_date, row.hukou_type, row.hukou_region_code or "",
+                      row.address or "", current)
+            student_changed = values != found[1:]
+            if student_changed:
+                plan.changed_students.append((*values, student_id))
+            old = enrolled.get(student_id)
+            class_id = None if class_key is None else plan.classes.get(class_key, NEW_CLASS)
+            enrolment_changed = old is None or old[1:] != (
+                institution, row.grade, class_id, active, row.entry_date)
+            if enrolment_changed:
+                plan.enrolments.append((student_id, enrolment, old[0] if old else None))
+            if student_changed or enrolment_changed:
+                result.updated += 1
+            else:
+                result.unchanged += 1
+        result.extra["classes_created"] = len(plan.new_classes)
+        return result
+
+    def write(self, plan: Plan, ctx: Context) -> None:
+        assert ctx.year is not None
+        work: StudentPlan = plan.payload
+        classes = create_classes(ctx.year.pk, work.new_classes, work.classes)
+        students = Writer(Student, STUDENT_FIELDS)
+        # In 学籍号 order, the unique index grows at its end instead of splitting pages.
+        ids = dict((no, pk) for pk, no in students.insert(sorted(work.new_students),
+                                                           returning="student_no"))
+        students.update(work.changed_students, touch="updated_at")
+        enrolments = Writer(Enrolment, ("student", "academic_year", *ENROLMENT_FIELDS))
+        inserts, updates = [], []
+        year = ctx.year.pk
+        for who, (institution, grade, class_key, status, entry), enrolment_id in work.enrolments:
+            student_id = ids[who] if isinstance(who, str) else who
+            school_class = classes[class_key] if class_key is not None else None
+            values = (student_id, year, institution, grade, school_class, status, entry)
+            if enrolment_id is None:
+                inserts.append(values)
+            else:
+                updates.append((*values, enrolment_id))
+        # In student order too: the (student, year) indexes then grow at their end.
+        inserts.sort(key=itemgetter(0))
+        enrolments.insert(inserts)
+        enrolments.update(updates)
+
+
+def existing_students(rows: Sequence[Any]) -> tuple[dict[str, tuple[Any, ...]], dict[str, str]]:
+    """Students sharing a 学籍号 or 身份证号 with the file: by 学籍号, and 身份证号 → 学籍号."""
+    by_no: dict[str, tuple[Any, ...]] = {}
+    by_id: dict[str, str] = {}
+    for batch in chunks(rows, LOOKUP_BATCH // 2):
+        numbers = [r.student_no for r in batch if is_set(r.student_no)]
+        ids = [r.id_number for r in batch if is_set(r.id_number)]
+        for found in select_in(Student, ("id", *STUDENT_FIELDS),
+                               {"student_no": numbers, "id_number": ids}):
+            by_no[found[1]] = found
+            if found[2]:
+                by_id[found[2]] = found[1]
+    return by_no, by_id
+
+
+def existing_enrolments(year_id: int, student_ids: list[int]) -> dict[int, tuple[Any, ...]]:
+    """student id → (enrolment id, institution, grade, class, status, entry date)."""
+    found: dict[int, tuple[Any, ...]] = {}
+    for batch in chunks(student_ids):
+        for pk, student, *values in select_in(
+                Enrolment, ("id", "student", "institution", "grade", "school_class", "status",
+                            "entry_date"), {"student": batch}, where={"academic_year": year_id}):
+            found[student] = (pk, *values)
+    return found
+
+
+def existing_classes(year_id: int, institution_ids: set[int]) -> dict[ClassKey, int]:
+    found: dict[ClassKey, int] = {}
+    for batch in chunks(sorted(institution_ids)):
+        for pk, institution, grade, number in SchoolClass.objects.filter(
+                academic_year_id=year_id, institution_id__in=batch).values_list(
+                "id", "institution_id", "grade", "number"):
+            found[(institution, grade, number)] = pk
+    return found
+
+
+def create_classes(year_id: int, keys: set[ClassKey],
+                   known: dict[ClassKey, int]) -> dict[ClassKey, int]:
+    """Create the classes the file names but the year lacks; all class ids by key."""
+    if not keys:
+        return known
+    Writer(SchoolClass, ("institution", "academic_year", "grade", "number")).insert(
+        [(i, year_id, g, n) for i, g, n in sorted(keys)])
+    return {**known, **existing_classes(year_id, {k[0] for k in keys})}

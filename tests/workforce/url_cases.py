@@ -1,0 +1,80 @@
+"""Expected answers of the workforce URLs per persona, for the project-wide URL walker
+(tests/web/url_cases.py adds ``workforce_cases()`` to its one table)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from edugov.workforce.models import RotationPlan, RotationProposal
+
+
+def plan_in(world, county) -> RotationPlan:  # type: ignore[no-untyped-def]
+    return RotationPlan.objects.get_or_create(
+        county=county, academic_year=world.year, defaults={"effective": dt.date(2025, 9, 1)})[0]
+
+
+def round_in(world, county):  # type: ignore[no-untyped-def]
+    from edugov.workforce.models import PostingRound
+    return PostingRound.objects.get_or_create(
+        county=county, academic_year=world.year, number=1,
+        defaults={"effective": dt.date(2026, 9, 1)})[0]
+
+
+def proposal_in(world, school, staff):  # type: ignore[no-untyped-def]
+    plan = plan_in(world, school.region)
+    return RotationProposal.objects.get_or_create(
+        plan=plan, staff=staff, defaults={"source": school, "destination": school,
+                                          "post": "teacher", "state": "proposed"})[0]
+
+
+def workforce_cases() -> list[Any]:
+    # Imported here: tests/web/url_cases.py imports this module at its end.
+    from tests.web.url_cases import LOGIN, REGISTRY, SEES_A, SEES_B, Case, expect
+
+    BUREAUS = ("superuser", "city_bureau", "county_a", "county_b")
+    OUTSIDERS = {"parent": 403, "tutoring_operator": 403, "anonymous": LOGIN}
+
+    def bureau_only(ok: int | str = 200) -> dict[str, int | str]:
+        return expect(403, **dict.fromkeys(BUREAUS, ok), anonymous=LOGIN)
+
+    def scoped(seen_by: tuple[str, ...], audience: tuple[str, ...], ok: int | str = 200
+               ) -> dict[str, int | str]:
+        """ok for who sees the object, 404 for others of the page's audience, 403 outside."""
+        result = expect(403, anonymous=LOGIN)
+        for persona in audience:
+            result[persona] = ok if persona in seen_by else 404
+        return result
+
+    rows = [
+        ("workforce:office", bureau_only(), lambda w: {}, "get", {}),
+        ("workforce:conduct_list", bureau_only(), lambda w: {}, "get", {}),
+        ("workforce:training", expect(200, teacher_a=403, **OUTSIDERS), lambda w: {}, "get", {}),
+        ("workforce:me", expect(200, **OUTSIDERS), lambda w: {}, "get", {}),
+        ("workforce:plan_detail", scoped(SEES_A, BUREAUS),
+         lambda w: {"pk": plan_in(w, w.county_a).pk}, "get", {}),
+        ("workforce:plan_detail", scoped(SEES_B, BUREAUS),
+         lambda w: {"pk": plan_in(w, w.county_b).pk}, "get", {}),
+        # An unknown action: redirected back with a message (nothing changes).
+        ("workforce:plan_action", scoped(SEES_A, BUREAUS, 302),
+         lambda w: {"pk": plan_in(w, w.county_a).pk}, "post", {"action": "none"}),
+        ("workforce:plan_action", scoped(SEES_B, BUREAUS, 302),
+         lambda w: {"pk": plan_in(w, w.county_b).pk}, "post", {"action": "none"}),
+        ("workforce:plan_action", expect(405), lambda w: {"pk": plan_in(w, w.county_a).pk},
+         "get", {}),
+        ("workforce:round_detail", scoped(SEES_A, REGISTRY),
+         lambda w: {"pk": round_in(w, w.county_a).pk}, "get", {}),
+        ("workforce:round_detail", scoped(SEES_B, REGISTRY),
+         lambda w: {"pk": round_in(w, w.county_b).pk}, "get", {}),
+        ("workforce:school", scoped(SEES_A, REGISTRY), lambda w: {"pk": w.school_a.pk}, "get", {}),
+        ("workforce:school", scoped(SEES_B, REGISTRY), lambda w: {"pk": w.school_b.pk}, "get", {}),
+        # A proposal still "proposed": answering is refused by the workflow, redirect + message.
+        ("workforce:proposal_respond", scoped(SEES_A, REGISTRY, 302),
+         lambda w: {"pk": proposal_in(w, w.school_a, w.staff_a).pk}, "post", {"answer": "confirm"}),
+        ("workforce:proposal_respond", scoped(SEES_B, REGISTRY, 302),
+         lambda w: {"pk": proposal_in(w, w.school_b, w.staff_b).pk}, "post", {"answer": "confirm"}),
+        ("workforce:proposal_respond", expect(405),
+         lambda w: {"pk": proposal_in(w, w.school_a, w.staff_a).pk}, "get", {}),
+    ]
+    return [Case(name, expected, kwargs=kwargs, method=method, data=data)
+            for name, expected, kwargs, method, data in rows]
