@@ -94,3 +94,17 @@ def personas(world: World) -> Personas:
         parent=persona("parent", Role.PARENT),
         tutoring_operator=persona("operator", Role.TUTORING_OPERATOR),
     )
+
+
+@pytest.fixture(autouse=True)
+def builtin_indicators(request: pytest.FixtureRequest) -> None:
+    """Restore the data migrations' built-in indicators where a transactional test (a live
+    server's) has flushed them, so no test depends on which ran before it in its worker."""
+    if not {"db", "transactional_db"} & set(request.fixturenames):
+        return
+    from edugov.metrics.builtin import load_all_builtin
+    from edugov.metrics.models import Indicator
+
+    request.getfixturevalue("db" if "db" in request.fixturenames else "transactional_db")
+    if not Indicator.objects.filter(builtin=True).exists():
+        load_all_builtin(Indicator)

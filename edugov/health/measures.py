@@ -2,7 +2,7 @@
 screenings per academic year, by 学段, grade and sex (and the institution's attributes).
 
 Each ``fact`` returns one ibis row per counted result or screening of the year, like the
-registry's measures; the indicators in ``health/builtin.py`` divide them after
+registry's measures; the indicators in ``health/indicators.py`` divide them after
 aggregation (ratio of sums).
 """
 

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from itertools import chain
 from typing import Any
 
@@ -51,28 +50,6 @@ def _default(field: models.Field) -> Any:
     if isinstance(field, models.DateTimeField) and (field.auto_now or field.auto_now_add):
         return timezone.now()
     return field.get_default()
-
-
-#: SQLite page cache while a bulk import writes: a 300,000-row import dirties ~150 MB of
-#: table and index pages, and a smaller cache spills them to the WAL mid-transaction.
-IMPORT_CACHE_KIB = 64 * 1024
-
-
-@contextmanager
-def roomy_cache() -> Iterator[None]:
-    """Raise SQLite's page cache for the duration of a bulk write (no-op elsewhere)."""
-    if connection.vendor != "sqlite":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size")
-        previous = cursor.fetchone()[0]
-        cursor.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size = {int(previous)}")
 
 
 def _placeholder() -> str:

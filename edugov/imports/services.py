@@ -20,7 +20,6 @@ from django.utils import timezone
 from edugov.core import audit
 from edugov.core.models import AuditLog, User
 from edugov.imports import exports, workbooks
-from edugov.imports.bulk import roomy_cache
 from edugov.imports.entities import IMPORTERS
 from edugov.imports.models import Entity, ImportIssue, ImportJob
 from edugov.imports.pipeline import Context, Progress, RowError, validate
@@ -114,7 +113,7 @@ def import_file(
     if academic_year is not None:
         details["year"] = academic_year.start_year
     try:
-        with transaction.atomic(), roomy_cache():
+        with transaction.atomic():
             importer.write(plan, ctx)
             audit.record(
                 actor=actor, action=AuditLog.Action.IMPORT, entity=importer.audit_entity,

@@ -8,6 +8,8 @@ registry by the tests.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 from typing import Any
 
 KG = 'kind="kindergarten"'
@@ -136,10 +138,33 @@ BUILTIN_INDICATORS: list[dict[str, Any]] = [
 ]
 
 
-def load_builtin(indicator_model: Any) -> int:
-    """Create or update the built-in rows (model passed in, so migrations can use it)."""
-    for row in BUILTIN_INDICATORS:
+def load_rows(indicator_model: Any, rows: list[dict[str, Any]]) -> int:
+    """Create or update built-in rows (model passed in, so data migrations can use it)."""
+    for row in rows:
         indicator_model.objects.update_or_create(
             code=row["code"], defaults={**{k: v for k, v in row.items() if k != "code"},
                                         "builtin": True})
-    return len(BUILTIN_INDICATORS)
+    return len(rows)
+
+
+def load_builtin(indicator_model: Any) -> int:
+    return load_rows(indicator_model, BUILTIN_INDICATORS)
+
+
+def all_builtin_rows() -> list[dict[str, Any]]:
+    """The data center's own rows plus every app's ``indicators.INDICATORS``, found the way
+    measures are (an app's ``indicators`` module), so metrics names no scenario."""
+    from django.apps import apps
+
+    rows = list(BUILTIN_INDICATORS)
+    for config in apps.get_app_configs():
+        if config.name == "edugov.metrics" or not config.name.startswith("edugov."):
+            continue
+        if importlib.util.find_spec(f"{config.name}.indicators") is not None:
+            rows += importlib.import_module(f"{config.name}.indicators").INDICATORS
+    return rows
+
+
+def load_all_builtin(indicator_model: Any) -> int:
+    """Every app's built-in indicators: what `edugov indicators load-builtin` restores."""
+    return load_rows(indicator_model, all_builtin_rows())

@@ -165,6 +165,9 @@ class GroupMembership(models.Model):
                                    condition=Q(left__isnull=True) | Q(left__gte=F("joined"))),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.group} · {self.institution}"
+
 
 class Pairing(models.Model):
     """结对帮扶: a supporting school paired with a supported one for a period."""
@@ -187,6 +190,9 @@ class Pairing(models.Model):
             models.CheckConstraint(name="pairing_dates",
                                    condition=Q(end__isnull=True) | Q(end__gte=F("start"))),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.supporter} → {self.supported}"
 
 
 class AcademicYear(models.Model):
@@ -229,6 +235,9 @@ class Term(models.Model):
             models.UniqueConstraint(fields=["academic_year", "number"], name="term_unique"),
             models.CheckConstraint(name="term_dates", condition=Q(end__gt=F("start"))),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.academic_year} 第{self.number}学期"
 
 
 class Staff(models.Model):
@@ -292,6 +301,9 @@ class Assignment(models.Model):
                                     name="one_open_assignment_per_staff"),
             models.UniqueConstraint(fields=["staff", "start"], name="assignment_staff_start"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.staff} @ {self.institution} {self.start}–{self.end or ''}"
 
     def tenure_days(self, on: dt.date | None = None) -> int:
         return ((self.end or on or dt.date.today()) - self.start).days
@@ -364,9 +376,13 @@ class Enrolment(models.Model):
 
     scope_institution = "institution"
 
-    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="enrolments")
+    # No single-column indexes on student or academic_year: the unique (student,
+    # academic_year) constraint and enrolment_year_inst_grade lead with them and serve
+    # every lookup by either; the bulk import then maintains two indexes fewer.
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="enrolments",
+                                db_index=False)
     academic_year = models.ForeignKey(AcademicYear, on_delete=models.PROTECT,
-                                      related_name="enrolments")
+                                      related_name="enrolments", db_index=False)
     institution = models.ForeignKey(Institution, on_delete=models.PROTECT,
                                     related_name="enrolments")
     grade = models.SmallIntegerField(_("年级"), choices=Grade.choices)
@@ -386,5 +402,8 @@ class Enrolment(models.Model):
         indexes = [
             models.Index(fields=["academic_year", "institution", "grade"],
                          name="enrolment_year_inst_grade"),
-            models.Index(fields=["school_class"], name="enrolment_class"),
+            # Class rosters use the school_class foreign key's own index.
         ]
+
+    def __str__(self) -> str:
+        return f"{self.student} {self.academic_year} {self.institution}"

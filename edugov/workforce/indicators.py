@@ -44,10 +44,12 @@ WORKFORCE_INDICATORS: list[dict[str, Any]] = [
 ]
 
 
+#: Found by edugov.metrics.builtin.all_builtin_rows.
+INDICATORS = WORKFORCE_INDICATORS
+
+
 def load_indicators(indicator_model: Any) -> int:
-    """Create or update the workforce's built-in rows (model passed in, for migrations)."""
-    for row in WORKFORCE_INDICATORS:
-        indicator_model.objects.update_or_create(
-            code=row["code"], defaults={**{k: v for k, v in row.items() if k != "code"},
-                                        "builtin": True})
-    return len(WORKFORCE_INDICATORS)
+    """Create or update this app's built-in rows (model passed in, for data migrations)."""
+    from edugov.metrics.builtin import load_rows
+
+    return load_rows(indicator_model, INDICATORS)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from edugov.health import selectors, services
-from edugov.health.builtin import HEALTH_INDICATORS
+from edugov.health.indicators import HEALTH_INDICATORS
 from edugov.health.rules.rates import rank, summarise, weak_items
 from edugov.metrics import services as metrics_services
 from edugov.metrics.catalog import measures

@@ -204,3 +204,10 @@ def test_progress_bar_follows_the_pipeline():
         progress(5000, 12000)
         progress(12000, 12000)
     assert "12000/12000" in stream.getvalue()
+
+
+def test_unknown_year_exits_2(students_xlsx, student_row):
+    with pytest.raises(CommandError) as caught:
+        call_command("import", "students", str(students_xlsx([student_row()])),
+                     "--year", "2031", stdout=io.StringIO())
+    assert caught.value.returncode == 2 and "2031–2032学年不存在" in str(caught.value)

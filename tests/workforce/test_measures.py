@@ -119,3 +119,78 @@ def test_duckdb_agrees_and_case_facts_stay_out(records, tmp_path) -> None:
     assert "description" not in columns and {"category", "sanction"} <= columns
     live, duck = run("live"), run("duckdb", warehouse=tmp_path)
     assert live.measures.equals(duck.measures[live.measures.columns])
+
+
+def per_pupil_establishment_fact(tables, year):  # type: ignore[no-untyped-def]
+    """The fact as it was before it counted per school and grade: one row per enrolment
+    worth 1/ratio of a post (the reference the faster builder must equal)."""
+    from edugov.registry.measures import (
+        active_enrolments,
+        as_double,
+        institution_columns,
+        level_of,
+    )
+    from edugov.workforce.measures import ratio_of
+
+    enrol = active_enrolments(tables, year)
+    rows = enrol.select(institution_id=enrol.institution_id.cast("int64"),
+                        level=level_of(enrol.grade))
+    facts = rows.inner_join(institution_columns(tables), "institution_id")
+    return facts.mutate(value=as_double(1.0) / ratio_of(facts.level))
+
+
+def test_establishment_counted_per_grade_equals_the_per_pupil_sums(
+        records, world, tmp_path, monkeypatch) -> None:
+    """编制 by norm and its shortage, per level, school and region, on the live and DuckDB
+    engines: the same as summing 1/ratio per enrolment."""
+    import dataclasses
+
+    from edugov.metrics.catalog import MeasureRegistry
+    from edugov.workforce import measures as workforce_measures
+
+    # Pupils of every level at both schools (level follows the grade, not the school).
+    grades = {world.school_a: (-1, 0, 3, 3, 8, 11, 12), world.school_b: (1, 7, 7, 9, 10)}
+    pupils = []
+    for s, (school, school_grades) in enumerate(grades.items()):
+        for n, grade in enumerate(school_grades):
+            for i in range(5 + 4 * n):
+                pupils.append((school, grade, m.Student(
+                    student_no=f"G{s}{n:02d}{i:015d}", name="学生", sex="F",
+                    birth_date=dt.date(2016, 1, 1), hukou_type="local",
+                    current_institution=school)))
+    m.Student.objects.bulk_create([s for _school, _grade, s in pupils])
+    m.Enrolment.objects.bulk_create(
+        m.Enrolment(student=s, academic_year=world.year, institution=school, grade=grade)
+        for school, grade, s in pupils)
+    by_level = [IndicatorDef(f"est_{level}", f'workforce.establishment{{level="{level}"}}')
+                for level in ("kindergarten", "primary", "junior", "senior")]
+    defs = DEFS + by_level
+    with open_source("live") as source:
+        warehouse.export(source, measures(), tmp_path)
+
+    def both(registry: MeasureRegistry) -> list[Computation]:
+        results = []
+        for engine, kwargs in (("live", {}), ("duckdb", {"warehouse": tmp_path})):
+            with open_source(engine, **kwargs) as source:
+                results.append(compute(source, registry, defs, year=2025))
+        return results
+
+    now = both(measures())
+    registry = measures()
+    old = MeasureRegistry(measures={**registry.measures, "workforce.establishment":
+                                    dataclasses.replace(registry.get("workforce.establishment"),
+                                                        fact=per_pupil_establishment_fact)})
+    # The shortage builds on establishment_fact: it is given the per-pupil one too.
+    monkeypatch.setattr(workforce_measures, "establishment_fact", per_pupil_establishment_fact)
+    before = both(old)
+    columns = ["workforce.establishment", "workforce.establishment_shortage"]
+    values = [f"est_{level}" for level in ("kindergarten", "primary", "junior", "senior")]
+    for after, reference in zip(now, before, strict=True):
+        assert after.measures[columns].to_numpy() == pytest.approx(
+            reference.measures[columns].to_numpy(), rel=1e-12)
+        assert after.values[values].to_numpy() == pytest.approx(
+            reference.values[values].to_numpy(), rel=1e-12, nan_ok=True)
+    school_a = f"institution:{world.school_a.pk}"
+    assert now[0].values.loc[school_a, "est_senior"] == pytest.approx((25 + 29) / 12.5)
+    assert now[0].measures.loc[f"institution:{world.school_b.pk}",
+                               "workforce.establishment_shortage"] > 0

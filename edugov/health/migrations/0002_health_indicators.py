@@ -1,16 +1,16 @@
-"""Load the health app's built-in indicators (edugov.health.builtin)."""
+"""Load the health app's built-in indicators (edugov.health.indicators)."""
 
 from django.db import migrations
 
 
 def load(apps, schema_editor):
-    from edugov.health.builtin import load_health_indicators
+    from edugov.health.indicators import load_indicators
 
-    load_health_indicators(apps.get_model("metrics", "Indicator"))
+    load_indicators(apps.get_model("metrics", "Indicator"))
 
 
 def unload(apps, schema_editor):
-    from edugov.health.builtin import HEALTH_INDICATORS
+    from edugov.health.indicators import HEALTH_INDICATORS
 
     apps.get_model("metrics", "Indicator").objects.filter(
         builtin=True, code__in=[row["code"] for row in HEALTH_INDICATORS]).delete()

@@ -19,10 +19,11 @@ MALE, FEMALE = "M", "F"
 #: against its list of current divisions, but numbers issued under since-abolished
 #: codes stay valid for life (the standard's own example 440524… is one), so only
 #: the province part is enforced.
-PROVINCE_CODES = frozenset(
-    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 "
-    "50 51 52 53 54 61 62 63 64 65 71 81 82".split()
-)
+PROVINCE_CODES = frozenset({
+    "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
+    "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64",
+    "65", "71", "81", "82",
+})
 
 
 def id_number_error(number: str) -> str | None:

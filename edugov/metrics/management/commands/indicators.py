@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from edugov.metrics import services
-from edugov.metrics.builtin import load_builtin
+from edugov.metrics.builtin import load_all_builtin
 from edugov.metrics.engine.backends import ENGINES, EngineUnavailable
 from edugov.metrics.models import Indicator, UnitLevel
 
@@ -51,7 +51,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"已保存第 {run.pk} 批次：{run.results.count()} 条结果，"
                                   f"耗时 {run.seconds:.2f} 秒")
             elif action == "load-builtin":
-                self.stdout.write(f"已载入内置指标 {load_builtin(Indicator)} 个")
+                self.stdout.write(f"已载入内置指标 {load_all_builtin(Indicator)} 个")
             else:
                 self.check_all()
         except EngineUnavailable as exc:

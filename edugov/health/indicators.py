@@ -69,10 +69,12 @@ VISION_INDICATORS: list[dict[str, Any]] = [
 HEALTH_INDICATORS: list[dict[str, Any]] = fitness_indicators() + VISION_INDICATORS
 
 
-def load_health_indicators(indicator_model: Any) -> int:
-    """Create or update the health app's built-in rows (model passed in for migrations)."""
-    for row in HEALTH_INDICATORS:
-        indicator_model.objects.update_or_create(
-            code=row["code"], defaults={**{k: v for k, v in row.items() if k != "code"},
-                                        "builtin": True})
-    return len(HEALTH_INDICATORS)
+#: Found by edugov.metrics.builtin.all_builtin_rows.
+INDICATORS = HEALTH_INDICATORS
+
+
+def load_indicators(indicator_model: Any) -> int:
+    """Create or update this app's built-in rows (model passed in, for data migrations)."""
+    from edugov.metrics.builtin import load_rows
+
+    return load_rows(indicator_model, INDICATORS)
