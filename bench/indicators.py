@@ -1,13 +1,23 @@
-"""Benchmark: the full built-in catalog for every unit of a province on DuckDB.
+"""Benchmarks of the indicator catalog.
 
-    .venv/bin/python bench/indicators.py [--scale province|city] [--dir DIR] [--keep]
+    .venv/bin/python bench/indicators.py [--scale province|city] [--dir DIR] [--skip-baseline]
+    .venv/bin/python bench/indicators.py --live DATA_DIR [--scale city] [--skip-baseline]
 
-Builds a synthetic Parquet warehouse with a fixed seed (same tables and columns as
-``edugov warehouse export``), then times (1) the DuckDB engine over the whole catalog and
-(2) a naive pandas baseline over the same rows and the same catalog: every fact joined in
-memory, each measure reference filtered and grouped separately at each level. Checks
-that both give the same values, and prints wall and CPU time (the machine is shared: CPU
-seconds do not depend on the other load), the ratio and the maximum resident memory.
+``--live DATA_DIR``: the demo database of ``edugov demo --scale SCALE`` in DATA_DIR
+(``EDUGOV_DATA_DIR``; built first when it has no database; ``DATABASE_URL`` picks another
+database), on the live engine (Django's connection: SQLite by default). Times ``compute``
+of every indicator of the database's catalog (all apps) for every unit at every level,
+then, in the same run, a naive baseline on the same engine: one ``compute`` per indicator
+(no scan shared between indicators, as a script per indicator would), checked to give
+the same values, with the slowest indicators listed.
+
+Without ``--live``: builds a synthetic Parquet warehouse with a fixed seed (same tables
+and columns as ``edugov warehouse export``), then times (1) the DuckDB engine over the
+whole catalog and (2) a naive pandas baseline over the same rows and the same catalog:
+every fact joined in memory, each measure reference filtered and grouped separately at
+each level. Checks that both give the same values, and prints wall and CPU time (the
+machine is shared: CPU seconds do not depend on the other load), the ratio and the maximum
+resident memory.
 """
 
 from __future__ import annotations
@@ -27,9 +37,14 @@ import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "edugov.settings")
+# --live DATA_DIR must be the data directory before Django reads its settings.
+_live = argparse.ArgumentParser(add_help=False)
+_live.add_argument("--live", type=Path)
+if (_live_dir := _live.parse_known_args()[0].live) is not None:
+    os.environ["EDUGOV_DATA_DIR"] = str(_live_dir.resolve())
 os.environ.setdefault("EDUGOV_DEBUG", "1")
 
-import django
+import django  # noqa: E402
 
 django.setup()
 
@@ -316,12 +331,67 @@ def agreement(result: Computation, baseline: pd.DataFrame) -> str:
     return f"{compared:,} values compared, {mismatched} differ"
 
 
+def live(scale: str, skip_baseline: bool) -> None:
+    """The demo database's whole catalog on the live engine (see the module's doc)."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    from edugov.metrics.models import Indicator
+    from edugov.metrics.services import indicator_defs
+    from edugov.registry.models import Enrolment, Institution, Student
+
+    if "registry_enrolment" not in connection.introspection.table_names() \
+            or not Enrolment.objects.exists():
+        started = time.perf_counter()
+        call_command("demo", scale=scale, no_serve=True)
+        print(f"demo --scale {scale} built in {time.perf_counter() - started:.0f} s")
+    print(f"database: {connection.vendor} {connection.settings_dict['NAME']}: "
+          f"{Institution.objects.count():,} institutions, {Student.objects.count():,} "
+          f"students, {Enrolment.objects.count():,} enrolments")
+    defs = indicator_defs(Indicator.objects.order_by("code"))
+    year = YEAR
+    print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    started, cpu = time.perf_counter(), cpu_seconds()
+    with open_source("live") as source:
+        result = compute(source, measures(), defs, year=year)
+    wall, used = time.perf_counter() - started, cpu_seconds() - cpu
+    print(f"live engine: {len(defs)} indicators × {len(result.units):,} units (every level) "
+          f"in {wall:.2f} s wall, {used:.2f} s CPU (max RSS so far {max_rss_mb():.0f} MB)")
+    if not skip_baseline:
+        started, cpu = time.perf_counter(), cpu_seconds()
+        times: dict[str, float] = {}
+        columns = []
+        with open_source("live") as source:
+            for d in defs:
+                begun = time.perf_counter()
+                alone = compute(source, measures(), [d], year=year)
+                times[d.code] = time.perf_counter() - begun
+                columns.append(alone.values[d.code].reindex(result.values.index))
+        naive, naive_cpu = time.perf_counter() - started, cpu_seconds() - cpu
+        print(f"naive baseline (one compute per indicator, nothing shared): {naive:.2f} s wall, "
+              f"{naive_cpu:.2f} s CPU")
+        engine = result.values[[d.code for d in defs]].to_numpy()
+        alone_values = pd.concat(columns, axis=1).to_numpy()
+        close = np.isclose(engine, alone_values, equal_nan=True, rtol=1e-9)
+        print(f"engine vs baseline: {close.size:,} values compared, {int((~close).sum())} differ")
+        print(f"ratio baseline / engine: {naive / wall:.1f}× wall, {naive_cpu / used:.1f}× CPU")
+        slowest = sorted(times.items(), key=lambda kv: -kv[1])[:5]
+        print("slowest indicators alone: " + ", ".join(f"{c} {t:.2f} s" for c, t in slowest))
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+    print(f"max RSS: {max_rss_mb():.0f} MB")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--scale", choices=SCALES, default="province")
+    parser.add_argument("--scale", choices=SCALES, default=None)
     parser.add_argument("--dir", type=Path)
+    parser.add_argument("--live", type=Path, metavar="DATA_DIR")
     parser.add_argument("--skip-baseline", action="store_true")
     args = parser.parse_args()
+    if args.live is not None:
+        live(args.scale or "city", args.skip_baseline)
+        return
+    args.scale = args.scale or "province"
     directory = args.dir or Path(tempfile.mkdtemp(prefix="edugov-bench-"))
     directory.mkdir(parents=True, exist_ok=True)
     if not (directory / "registry_enrolment.parquet").exists():
