@@ -29,6 +29,23 @@ EVIDENCE_ROWS = 4
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
+class SignupForm(forms.Form):
+    """家长注册: phone (the login name), ID number, name and a password typed twice."""
+
+    name = forms.CharField(label=_("家长姓名"), max_length=64)
+    phone = forms.RegexField(label=_("手机号"), regex=r"^1[3-9]\d{9}$",
+                             error_messages={"invalid": "请填写11位手机号"})
+    id_number = forms.CharField(label=_("家长身份证号"), max_length=18, min_length=18)
+    password = forms.CharField(label=_("密码"), widget=forms.PasswordInput)
+    password_again = forms.CharField(label=_("再次输入密码"), widget=forms.PasswordInput)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("password") and data.get("password") != data.get("password_again"):
+            self.add_error("password_again", "两次输入的密码不一致")
+        return data
+
+
 class ChildForm(forms.Form):
     name = forms.CharField(label=_("子女姓名"), max_length=64)
     id_number = forms.CharField(label=_("子女身份证号"), max_length=18, min_length=18)

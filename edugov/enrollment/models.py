@@ -229,6 +229,24 @@ class PointsTable(models.Model):
         return self.name
 
 
+class ParentAccount(models.Model):
+    """A parent who registered online (零跑): the account's phone and verified ID number."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="parent_account")
+    name = models.CharField(_("姓名"), max_length=64)
+    phone = models.CharField(_("手机号"), max_length=11, unique=True)
+    id_number = models.CharField(_("身份证号"), max_length=18, unique=True)
+    created_at = models.DateTimeField(_("注册时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("家长账号")
+        verbose_name_plural = _("家长账号")
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Guardian(models.Model):
     """A parent account's link to a child, known by ID number (maybe not yet in the registry)."""
 

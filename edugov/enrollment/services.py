@@ -32,6 +32,7 @@ from edugov.enrollment.models import (
     DistrictRule,
     Guardian,
     LotteryDraw,
+    ParentAccount,
     PointsTable,
     SchoolPlaces,
 )
@@ -214,6 +215,34 @@ def coverage_report(round: AdmissionRound) -> districts.CoverageReport:
 
 
 # ---------------------------------------------------------------- parents and applications
+
+
+@transaction.atomic
+def register_parent(*, phone: str, id_number: str, name: str, password: str) -> User:
+    """A parent signs up online with their phone and ID number (零跑: no visit needed).
+
+    The phone is the username; the ID number must be valid and not already registered.
+    """
+    from edugov.core.masking import mask_id_number
+    from edugov.core.services import create_user
+
+    id_number = id_number.strip().upper()
+    error = id_number_error(id_number)
+    if error:
+        raise ValidationError({"id_number": error})
+    if ParentAccount.objects.filter(id_number=id_number).exists():
+        raise ValidationError({"id_number": "该身份证号已注册家长账号，请直接登录"})
+    if User.objects.filter(username=phone).exists():
+        raise ValidationError({"phone": "该手机号已注册，请直接登录"})
+    user = create_user(actor=None, username=phone, password=password, role=Role.PARENT,
+                       display_name=name)
+    User.objects.filter(pk=user.pk).update(phone=phone)
+    account = ParentAccount.objects.create(user=user, name=name, phone=phone,
+                                           id_number=id_number)
+    audit.record(actor=user, action=AuditLog.Action.CREATE, entity="enrollment.parentaccount",
+                 object_id=account.pk, summary=f"{name} {mask_id_number(id_number)}",
+                 details={"via": "web signup"})
+    return user
 
 
 @transaction.atomic

@@ -6,6 +6,7 @@ app_name = "enrollment"
 urlpatterns = [
     # Parent portal.
     path("", views.my_applications, name="my_applications"),
+    path("signup/", views.signup, name="signup"),
     path("children/new/", views.register_child, name="register_child"),
     path("rounds/<int:round_pk>/apply/", views.apply, name="apply"),
     path("applications/<int:pk>/", views.application_detail, name="application_detail"),

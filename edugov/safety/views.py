@@ -16,7 +16,6 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -24,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from edugov.core.ratelimit import over_limit
 from edugov.core.roles import REGISTRY_ROLES
 from edugov.core.scoping import scope_of
 from edugov.registry.models import Region
@@ -298,23 +298,10 @@ def notifications(request: HttpRequest) -> HttpResponse:
     return render(request, "safety/notifications.html", {"page": page, "query": ""})
 
 
-def _client_ip(request: HttpRequest) -> str:
-    # REMOTE_ADDR, not X-Forwarded-For: a client can forge the header; behind a proxy the
-    # proxy must set REMOTE_ADDR (gunicorn --forwarded-allow-ips) for limits to be per person.
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
 def _over_limit(request: HttpRequest) -> bool:
-    """Count this post against its IP: at most N reports an hour (settings, default 5)."""
+    """At most N public reports an hour per IP (settings, default 5)."""
     limit = int(getattr(settings, "EDUGOV_SAFETY_REPORT_LIMIT", 5))
-    key = f"safety:report:{_client_ip(request)}"
-    cache.add(key, 0, timeout=3600)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=3600)
-        count = 1
-    return count > limit
+    return over_limit(request, bucket="safety-report", limit=limit)
 
 
 def public_report(request: HttpRequest) -> HttpResponse:

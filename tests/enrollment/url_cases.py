@@ -106,6 +106,8 @@ def enrollment_cases() -> list[Any]:
 
     cases: list[Any] = [
         Case("enrollment:my_applications", parent_page),
+        # Sign-up is for visitors; anyone signed in is sent to their applications.
+        Case("enrollment:signup", expect(302, anonymous=200)),
         Case("enrollment:register_child", parent_page),
         Case("enrollment:review_queue", verifier),
         Case("enrollment:dashboard", verifier),
