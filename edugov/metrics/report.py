@@ -154,7 +154,9 @@ def pick_chart(domain: Domain, region: Region, year: int) -> None:
     failing that, the region's own trend over the years."""
     for kind, values_of in (("分区域", children_values), ("历年", trend_values)):
         for row in domain.rows:
-            values = values_of(row.indicator, region, year)
+            # Rounded as the tables show them, or the chart labels carry every float digit.
+            values = [(name, round(value, row.indicator.decimals))
+                      for name, value in values_of(row.indicator, region, year)]
             if len(values) > 1:
                 domain.chart_indicator, domain.chart, domain.chart_kind = (
                     row.indicator, values, kind)
