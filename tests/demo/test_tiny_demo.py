@@ -185,9 +185,8 @@ def test_demo_accounts_have_their_memberships_and_can_log_in() -> None:
 
 def test_teacher_accounts_point_at_a_teacher_of_their_school() -> None:
     user = User.objects.get(username="teacher1")
-    staff = getattr(user, "staff", None)
-    if staff is None:
-        pytest.skip("User has no staff link")
+    staff = user.staff
+    assert staff is not None, "a demo teacher account must point at its staff record"
     assert staff.current_institution == user.memberships.get().institution
     assert staff.current_post == "teacher"
 
