@@ -12,13 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from edugov.core.roles import REGION_ROLES
 from edugov.core.scoping import scope_of, visible_to
 from edugov.metrics.models import ComputationRun, DataValue, Indicator, Result, Target
 from edugov.metrics.rules import comparison
-from edugov.registry.models import Institution, Region
+from edugov.metrics.rules.equity import weighted_cv
+from edugov.registry.models import Enrolment, Institution, Region
 
 
 def indicators_for(user: Any) -> QuerySet[Indicator]:
@@ -199,3 +200,21 @@ def institution_ranking(user: Any, *, indicator: Indicator, region_code: str, ye
               for i in visible]
     listed.sort(key=lambda r: (r.rank is None, r.rank or 0, r.code))
     return listed, len(ranks)
+
+
+def school_spread(indicator: Indicator, region: Region, year: int) -> tuple[float | None, int]:
+    """(差异系数, schools) of ``indicator`` across the schools under ``region`` this year.
+
+    Weighted by each school's active enrolment, per policy-rules.md §2.1(b) (教督〔2017〕6号):
+    the same coefficient the 优质均衡 check applies to its seven resource indicators,
+    offered for any indicator that has per-school values.
+    """
+    values = {pk: float(v or 0.0) for pk, v in current_results(year).filter(  # no None left
+        indicator=indicator, institution__region__path__startswith=region.path,
+        value__isnull=False).values_list("institution_id", "value")}
+    students = dict(Enrolment.objects.filter(
+        institution_id__in=values, academic_year__start_year=year, status="active",
+    ).values_list("institution_id").annotate(n=Count("pk")).values_list("institution_id", "n"))
+    pairs = [(values[pk], students[pk]) for pk in values if students.get(pk)]
+    cv = weighted_cv([v for v, _ in pairs], [w for _, w in pairs]) if len(pairs) > 1 else None
+    return cv, len(pairs)

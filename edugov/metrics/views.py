@@ -211,6 +211,11 @@ def region_indicator(request: HttpRequest, code: str, indicator: str) -> HttpRes
             [Cell(str(y), y), Cell(dashboards.show(ind, v), v, css="num")]
             for y, v in board.trend], computed_at=board.computed_at),
     ]
+    cv, schools = selectors.school_spread(ind, board.region, year)
+    tables.append(Table(_("校际差异系数（按在校生数加权）"), [_("学校数"), _("差异系数")], [
+        [Cell(str(schools), schools, css="num"),
+         Cell("—" if cv is None else f"{cv:.3f}", cv, css="num")]],
+        computed_at=board.computed_at))
     if board.siblings:
         tables.insert(1, Table(_("同级排名"), [_("排名"), _("代码"), _("名称"), ind.name], [
             [Cell(str(r.rank or "—"), r.rank, css="num"), Cell(r.code), Cell(r.name),

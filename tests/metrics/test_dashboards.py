@@ -156,3 +156,28 @@ def test_reads_and_approvals_keep_the_snapshot_fresh(metrics_world, personas,
     latest = selectors.latest_run(YEAR)
     assert Result.objects.get(run=latest, indicator__code="places_added",
                               region__code="980102").value == 800 + 90
+
+
+def test_indicator_page_gives_the_enrolment_weighted_spread_across_schools(stored, personas):
+    """差异系数 for any per-school indicator, as policy-rules §2.1(b) weights it."""
+    from django.db.models import Count
+
+    from edugov.metrics.rules.equity import weighted_cv
+    from edugov.registry.models import Enrolment
+
+    indicator = Indicator.objects.get(code="student_teacher_primary")
+    city = stored.base.city
+    values = dict(selectors.current_results(YEAR).filter(
+        indicator=indicator, institution__isnull=False, value__isnull=False,
+    ).values_list("institution_id", "value"))
+    counts = dict(Enrolment.objects.filter(
+        institution_id__in=values, academic_year__start_year=YEAR, status="active",
+    ).values_list("institution_id").annotate(n=Count("pk")).values_list("institution_id", "n"))
+    expected = weighted_cv([values[k] for k in counts], [counts[k] for k in counts])
+    cv, schools = selectors.school_spread(indicator, city, YEAR)
+    assert schools == len(counts) and schools >= 2
+    assert cv == pytest.approx(expected)
+    html = signed_in(personas.city_bureau).get(
+        f"/metrics/regions/980100/indicators/student_teacher_primary/?year={YEAR}"
+    ).content.decode()
+    assert "校际差异系数" in html and f"{cv:.3f}" in html
