@@ -30,6 +30,7 @@ from edugov.core.tokens import user_for_token
 from edugov.metrics.api import router as metrics_router
 from edugov.registry.api import router as registry_router
 from edugov.safety.api import router as safety_router
+from edugov.workforce.api import router as workforce_router
 
 logger = logging.getLogger(__name__)
 
@@ -168,6 +169,7 @@ api.add_router("/v1", core_router)
 api.add_router("/v1", registry_router)
 api.add_router("/v1/metrics", metrics_router)
 api.add_router("/v1/safety", safety_router)
+api.add_router("/v1/workforce", workforce_router)
 
 
 # ---------------------------------------------------------------- error handlers

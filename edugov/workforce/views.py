@@ -3,32 +3,74 @@
 Thin views over ``selectors`` (every object fetched from a scoped queryset, so out of scope
 answers 404) and ``services`` (every write). Roles outside a page's audience get 403: the
 office, rotation plans and the 师德 list are for county and city bureaus only.
+
+Forms post back to themselves and redirect after a write (PRG); a service's refusal
+(``ValidationError``, e.g. the 师德 veto) is shown on the form, its ``PermissionDenied`` as a
+message. Spreadsheet imports are staged per user: upload → validation report (and the error
+workbook) → confirm, which runs the all-or-nothing import service.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import json
+import os
+import re
+import tempfile
+import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
+from pathlib import Path
 from typing import Any, cast
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler
+from django.db import IntegrityError, transaction
+from django.forms import Form
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from edugov.core.models import User
 from edugov.core.roles import REGISTRY_ROLES, Role
-from edugov.core.scoping import scope_of
-from edugov.registry.models import Institution, Staff
+from edugov.core.scoping import scope_of, visible_to
+from edugov.imports import workbooks
+from edugov.imports.forms import CappedUpload, too_large_message
+from edugov.imports.pipeline import Column
+from edugov.imports.reading import SUFFIXES, UnusableInput
+from edugov.imports.services import ImportOutcome
+from edugov.registry.models import Institution, Region, Staff
 from edugov.registry.selectors import current_year, institutions_for, staff_for
 from edugov.workflow.definitions import WorkflowError
 from edugov.workflow.selectors import history_of
 from edugov.workforce import services
-from edugov.workforce.models import ROTATION
-from edugov.workforce.permissions import BUREAU_ROLES, RECORD_ROLES
+from edugov.workforce.forms import (
+    ConductCaseForm,
+    HonourForm,
+    ImportForm,
+    PostingApplicationForm,
+    TitleApplicationForm,
+    honour_terms,
+    veto_periods,
+)
+from edugov.workforce.models import ROTATION, PostingApplication, TitleApplication
+from edugov.workforce.permissions import (
+    BUREAU_ROLES,
+    CONDUCT_ROLES,
+    RECORD_ROLES,
+    own_staff_id,
+)
+from edugov.workforce.rules.conduct import CATEGORIES, SANCTIONS
+from edugov.workforce.rules.titles import TITLE_LABELS, next_title
 from edugov.workforce.rules.training import cycle_on
 from edugov.workforce.selectors import plans_for, proposals_for
 from edugov.workforce.selectors.conduct import (
@@ -42,6 +84,7 @@ from edugov.workforce.selectors.posting import (
     openings_for,
     pool_for,
     posting_applications_for,
+    round_openings,
     rounds_for,
 )
 from edugov.workforce.selectors.regions import county_of
@@ -52,6 +95,8 @@ from edugov.workforce.selectors.training import (
     standings_of,
     training_for,
 )
+from edugov.workforce.services import conduct, imports, posting, titles
+from edugov.workforce.spreadsheets import BarredImporter, TrainingImporter
 
 View = Callable[..., HttpResponse]
 
@@ -163,12 +208,20 @@ def plan_action(request: HttpRequest, pk: int) -> HttpResponse:
 def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = user_of(request)
     posting_round = get_object_or_404(rounds_for(user), pk=pk)
+    is_open = posting_round.closed_at is None
+    applications = posting_applications_for(user).filter(opening__round=posting_round)
+    may_rank = is_open and scope_of(user).has_role(Role.SCHOOL_ADMIN, *BUREAU_ROLES)
     return render(request, "workforce/round_detail.html", {
         "round": posting_round,
         "openings": openings_for(user).filter(round=posting_round).order_by("institution__code"),
-        "applications": posting_applications_for(user).filter(opening__round=posting_round)
-        .order_by("opening__institution__code", "school_rank", "preference"),
+        "applications": applications.order_by("opening__institution__code", "school_rank",
+                                               "preference"),
         "pool": pool_for(user).filter(round=posting_round),
+        "can_apply": is_open,
+        # Only the school offering the post ranks its applicants (not the applicant's school).
+        "rankable": set(applications.filter(
+            opening__in=openings_for(user), state__in=RANKABLE).values_list("pk", flat=True))
+        if may_rank else set(),
     })
 
 
@@ -217,6 +270,10 @@ def school(request: HttpRequest, pk: int) -> HttpResponse:
         "incoming": proposals_for(user).filter(destination=institution).exclude(
             state="withdrawn").order_by("state", "staff__name"),
         "can_respond": scope_of(user).has_role(Role.SCHOOL_ADMIN, *BUREAU_ROLES),
+        "can_record_case": scope_of(user).has_role(*CONDUCT_ROLES),
+        "can_award": scope_of(user).has_role(*RECORD_ROLES),
+        "can_apply_title": scope_of(user).has_role(Role.SCHOOL_ADMIN, *BUREAU_ROLES),
+        "rounds": open_rounds(user),
     })
 
 
@@ -261,5 +318,409 @@ def me(request: HttpRequest) -> HttpResponse:
             "score": scores.get(staff.pk), "points_year": year.start_year - 1 if year else None,
             "history": [(p, list(history_of(p))) for p in
                         title_applications_for(user).filter(staff=staff)],
+            "rounds": open_rounds(user),
         })
     return render(request, "workforce/me.html", context)
+
+
+def open_rounds(user: User) -> Any:
+    return rounds_for(user).filter(closed_at__isnull=True).order_by("county__code", "number")
+
+
+# -- forms over the services ---------------------------------------------------------------
+
+#: Posting applications a school may still rank.
+RANKABLE = ("applied", "ranked")
+
+
+def refusal_text(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return "；".join(exc.messages)
+    return str(exc) or "您没有执行此操作的权限"
+
+
+def put_on_form(form: Form, exc: ValidationError) -> None:
+    """A service's refusal on the form: beside the field it names, else above the form."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def submit(request: HttpRequest, form: Form, write: Callable[[dict[str, Any]], str],
+           done: str, refused: str) -> HttpResponse | None:
+    """Run ``write`` (a service call returning the success message) on a valid POSTed form and
+    redirect to ``done``. A refusal (ValidationError, the workflow's error, a duplicate) stays
+    on the re-shown form, so the user sees the reason beside what they entered; None means
+    "render the page". A PermissionDenied is a message, then a redirect to ``refused``."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        message = write(form.cleaned_data)
+    except ValidationError as exc:
+        put_on_form(form, exc)
+        return None
+    except WorkflowError as exc:
+        form.add_error(None, str(exc))
+        return None
+    except IntegrityError:
+        form.add_error(None, "该记录已存在，请勿重复提交")
+        return None
+    except PermissionDenied as exc:
+        messages.error(request, refusal_text(exc))
+        return redirect(refused)
+    messages.success(request, message)
+    return redirect(done)
+
+
+def posted(request: HttpRequest) -> Any:
+    """The form data of a POST (even an empty one, so its errors show), else None."""
+    return request.POST if request.method == "POST" else None
+
+
+def staff_page(user: User, staff: Staff) -> str:
+    """Where a form about ``staff`` returns to: the teacher's own page, else their school's."""
+    if own_staff_id(user) == staff.pk:
+        return reverse("workforce:me")
+    if staff.current_institution_id is not None:
+        return reverse("workforce:school", kwargs={"pk": staff.current_institution_id})
+    return reverse("workforce:office")
+
+
+@for_roles(*CONDUCT_ROLES)
+def conduct_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """Put a teacher on the 师德 negative list (bureaus only)."""
+    user = user_of(request)
+    staff = get_object_or_404(staff_for(user), pk=pk)
+    form = ConductCaseForm(posted(request))
+
+    def write(data: dict[str, Any]) -> str:
+        case = conduct.record_case(actor=user, staff=staff, **data)
+        until = f"至{case.veto_until:%Y-%m-%d}" if case.veto_until else "长期"
+        return (f"已登记：{staff.name}，违反“{CATEGORIES[case.category]}”，"
+                f"{SANCTIONS[case.sanction]}；一票否决{until}")
+
+    back = reverse("workforce:conduct_list")
+    if (response := submit(request, form, write, back, back)) is not None:
+        return response
+    return render(request, "workforce/conduct_form.html", {
+        "staff": staff, "form": form, "periods": veto_periods()})
+
+
+@for_roles(*RECORD_ROLES)
+def honour_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record an honour (refused with the reason while a 师德 veto runs)."""
+    user = user_of(request)
+    staff = get_object_or_404(staff_for(user), pk=pk)
+    form = HonourForm(posted(request), initial={"awarded": today()})
+
+    def write(data: dict[str, Any]) -> str:
+        honour = titles.award_honour(actor=user, staff=staff, **data)
+        term = f"有效期至{honour.valid_until:%Y-%m-%d}" if honour.valid_until else "长期有效"
+        return (f"已登记：{staff.name} {honour.get_tier_display()}"
+                f"{honour.get_kind_display()}（{term}）")
+
+    back = staff_page(user, staff)
+    if (response := submit(request, form, write, back, back)) is not None:
+        return response
+    return render(request, "workforce/honour_form.html", {
+        "staff": staff, "form": form, "terms": honour_terms(),
+        "honours": honours_for(user).filter(staff=staff).order_by("-awarded")})
+
+
+@for_roles(*BUREAU_ROLES, Role.SCHOOL_ADMIN, Role.TEACHER)
+def title_apply(request: HttpRequest, pk: int) -> HttpResponse:
+    """A 职称 application: a teacher for themselves, a school or bureau for its teacher."""
+    user = user_of(request)
+    staff = get_object_or_404(staff_for(user), pk=pk)
+    if not scope_of(user).has_role(Role.SCHOOL_ADMIN, *BUREAU_ROLES) \
+            and own_staff_id(user) != staff.pk:
+        raise PermissionDenied("教师只能为本人申报职称")
+    wanted = next_title(staff.title)
+    form = TitleApplicationForm(posted(request), initial={"title": wanted, "year": today().year})
+
+    def write(data: dict[str, Any]) -> str:
+        if TitleApplication.objects.filter(staff=staff, year=data["year"]).exists():
+            raise ValidationError({"year": f"该教师{data['year']}年度已申报职称"})
+        application = titles.apply_for_title(
+            actor=user, staff=staff, title=data["title"], year=data["year"],
+            evidence={"note": data["note"]} if data["note"] else None, on=today())
+        return (f"{staff.name}已申报{TITLE_LABELS[application.title]}"
+                f"（{application.year}年度），待学校推荐")
+
+    back = staff_page(user, staff)
+    if (response := submit(request, form, write, back, back)) is not None:
+        return response
+    return render(request, "workforce/title_form.html", {
+        "staff": staff, "form": form, "wanted": TITLE_LABELS[wanted] if wanted else None,
+        # What would stop the next step today, shown before the user fills anything in.
+        "refusals": titles.title_refusals(staff, wanted, today()) if wanted else [],
+        "applications": title_applications_for(user).filter(staff=staff).order_by("-year")})
+
+
+@for_roles(*BUREAU_ROLES, Role.SCHOOL_ADMIN, Role.TEACHER)
+def posting_apply(request: HttpRequest, pk: int) -> HttpResponse:
+    """竞聘上岗: apply for a post of an open round (a teacher for themselves)."""
+    user = user_of(request)
+    posting_round = get_object_or_404(rounds_for(user), pk=pk)
+    for_self = not scope_of(user).has_role(Role.SCHOOL_ADMIN, *BUREAU_ROLES)
+    own = staff_for(user).filter(pk=own_staff_id(user) or 0).first() if for_self else None
+    openings = round_openings(user, posting_round).order_by("institution__code", "subject")
+    choices = None if for_self else staff_for(user).filter(
+        current_institution__region__path__startswith=posting_round.county.path).order_by(
+            "current_institution__code", "name")
+    form = PostingApplicationForm(posted(request), openings=openings, staff=choices)
+    done = reverse("workforce:round_detail", kwargs={"pk": posting_round.pk})
+
+    def write(data: dict[str, Any]) -> str:
+        staff = own if own is not None else data["staff"]
+        opening = data["opening"]
+        if PostingApplication.objects.filter(opening=opening, staff=staff).exists():
+            raise ValidationError({"opening": f"{staff.name}已报名该岗位"})
+        posting.apply(actor=user, opening=opening, staff=staff, preference=data["preference"])
+        return f"{staff.name}已报名：{opening.institution.name} {opening.get_subject_display()}"
+
+    if not (for_self and own is None) and (
+            response := submit(request, form, write, done, done)) is not None:
+        return response
+    return render(request, "workforce/posting_apply.html", {
+        "round": posting_round, "form": form, "for_self": for_self, "own": own,
+        "unlinked": for_self and own is None})
+
+
+@require_POST
+@for_roles(*BUREAU_ROLES, Role.SCHOOL_ADMIN)
+def posting_rank(request: HttpRequest, pk: int) -> HttpResponse:
+    """The school's ranks of its applicants (``rank_<application>`` fields), saved together."""
+    user = user_of(request)
+    posting_round = get_object_or_404(rounds_for(user), pk=pk)
+    back = redirect("workforce:round_detail", pk=posting_round.pk)
+    wanted: dict[int, int] = {}
+    for key in request.POST:
+        value = request.POST.get(key, "").strip()
+        if not key.startswith("rank_") or not value:
+            continue
+        if not key[5:].isdigit() or not value.isdigit():
+            messages.error(request, "排序应填写正整数")
+            return back
+        wanted[int(key[5:])] = int(value)
+    if not wanted:
+        messages.info(request, "未填写排序")
+        return back
+    applications = list(posting_applications_for(user).filter(
+        opening__round=posting_round, opening__in=openings_for(user), pk__in=list(wanted)))
+    if len(applications) != len(wanted):
+        raise Http404  # an application of another school's post, or another round's
+    changed = [a for a in applications if a.school_rank != wanted[a.pk]]
+    try:
+        with transaction.atomic():
+            for application in changed:
+                posting.rank(actor=user, application=application,
+                             school_rank=wanted[application.pk])
+    except (ValidationError, WorkflowError, PermissionDenied) as exc:
+        messages.error(request, f"排序未保存：{refusal_text(exc)}")
+        return back
+    messages.success(request, f"已保存{len(changed)}名教师的排序" if changed else "排序未变化")
+    return back
+
+
+# -- spreadsheet imports: upload → validation report → confirm ------------------------------
+
+@dataclass(frozen=True)
+class ImportKind:
+    label: str
+    roles: tuple[str, ...]
+    columns: tuple[Column, ...]
+    #: The page the imported rows show on.
+    back: str
+
+
+IMPORT_KINDS = {
+    "barred": ImportKind("禁止从教人员名单", CONDUCT_ROLES, BarredImporter.columns,
+                         "workforce:conduct_list"),
+    "training": ImportKind("培训学时", RECORD_ROLES, TrainingImporter.columns,
+                           "workforce:training"),
+}
+#: Errors listed on the report page; all of them are in the error workbook.
+SHOWN_ERRORS = 500
+STAGING = "workforce-imports"
+#: Staged files nobody confirmed are removed at the user's next upload after this long.
+STALE_AFTER = dt.timedelta(days=1)
+TOKEN = re.compile(r"[0-9a-f]{32}")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass(frozen=True)
+class Staged:
+    """An uploaded file waiting for its user to confirm the import (or fix and re-upload)."""
+
+    token: str
+    kind: str
+    file_name: str
+    path: Path
+    region: int | None
+
+    def discard(self) -> None:
+        self.path.unlink(missing_ok=True)
+        self.path.with_suffix(".json").unlink(missing_ok=True)
+
+
+def import_kind(request: HttpRequest, kind: str) -> ImportKind:
+    """The import named in the URL (404 if none), if the user's role may run it (else 403)."""
+    found = IMPORT_KINDS.get(kind)
+    if found is None:
+        raise Http404
+    if not scope_of(request.user).has_role(*found.roles):
+        raise PermissionDenied
+    return found
+
+
+def staging_dir(user: Any) -> Path:
+    # One folder per user: a token only ever finds its own user's uploads (others get 404).
+    return Path(settings.MEDIA_ROOT) / STAGING / str(user.pk)
+
+
+def stage(user: User, kind: str, upload: UploadedFile, region: Region | None) -> Staged:
+    folder = staging_dir(user)
+    folder.mkdir(parents=True, exist_ok=True)
+    stale = dt.datetime.now().timestamp() - STALE_AFTER.total_seconds()
+    for old in folder.iterdir():
+        with contextlib.suppress(FileNotFoundError):  # another request of the user's removed it
+            if old.stat().st_mtime < stale:
+                old.unlink()
+    token = uuid.uuid4().hex
+    # The name was checked by the form; it is kept for the user, never used as a path.
+    file_name = upload.name or "upload"
+    path = folder / f"{token}{Path(file_name).suffix.lower()}"
+    with open(path, "wb") as handle:
+        for chunk in upload.chunks():
+            handle.write(chunk)
+    staged = Staged(token, kind, file_name, path, region.pk if region else None)
+    meta = {"kind": kind, "file_name": file_name, "suffix": path.suffix, "region": staged.region}
+    path.with_suffix(".json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    return staged
+
+
+def staged_or_404(request: HttpRequest, kind: str, token: str) -> Staged:
+    if not TOKEN.fullmatch(token):
+        raise Http404
+    meta_path = staging_dir(request.user) / f"{token}.json"
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise Http404 from None
+    path = meta_path.with_suffix(str(meta.get("suffix", "")))
+    if meta.get("kind") != kind or path.suffix not in SUFFIXES or not path.is_file():
+        raise Http404
+    return Staged(token, kind, str(meta["file_name"]), path, meta.get("region"))
+
+
+def run_import(user: User, staged: Staged, *, dry_run: bool) -> ImportOutcome:
+    if staged.kind == "barred":
+        region = Region.objects.filter(pk=staged.region).first() if staged.region else None
+        return imports.import_barred(actor=user, path=staged.path, file_name=staged.file_name,
+                                     region=region, dry_run=dry_run)
+    return imports.import_training(actor=user, path=staged.path, file_name=staged.file_name,
+                                   dry_run=dry_run, today=today())
+
+
+@csrf_exempt
+@login_required
+def import_upload(request: HttpRequest, kind: str) -> HttpResponse:
+    spec = import_kind(request, kind)
+    # The size cap must be in place before anything reads the body, CSRF included.
+    cast(list[FileUploadHandler], request.upload_handlers).insert(0, CappedUpload(request))
+    return _import_upload(request, kind, spec)
+
+
+@csrf_protect
+def _import_upload(request: HttpRequest, kind: str, spec: ImportKind) -> HttpResponse:
+    user = user_of(request)
+    regions = visible_to(user, Region.objects.filter(
+        level__in=("province", "city", "county"))).order_by("path")
+    form = ImportForm(posted(request), request.FILES if request.method == "POST" else None,
+                      kind=kind, regions=regions)
+    if request.method == "POST":
+        if getattr(request, "import_upload_too_large", False):
+            # The handler dropped the file; say why instead of "this field is required".
+            form.is_valid()
+            form.errors["file"] = form.error_class([too_large_message()])
+        elif form.is_valid():
+            staged = stage(user, kind, form.cleaned_data["file"], form.cleaned_data.get("region"))
+            try:
+                run_import(user, staged, dry_run=True)
+            except UnusableInput as exc:
+                staged.discard()
+                form.add_error("file", exc.message)
+            except PermissionDenied as exc:
+                staged.discard()
+                form.add_error(None, refusal_text(exc))
+            else:
+                return redirect("workforce:import_report", kind=kind, token=staged.token)
+    return render(request, "workforce/import_upload.html", {
+        "kind": kind, "spec": spec, "form": form})
+
+
+@login_required
+def import_report(request: HttpRequest, kind: str, token: str) -> HttpResponse:
+    """The validation report of a staged file (validated again: the registry may have
+    changed since the upload), with the confirm button when every row is valid."""
+    spec = import_kind(request, kind)
+    staged = staged_or_404(request, kind, token)
+    try:
+        outcome = run_import(user_of(request), staged, dry_run=True)
+    except (UnusableInput, PermissionDenied) as exc:
+        staged.discard()
+        messages.error(request, exc.message if isinstance(exc, UnusableInput)
+                       else refusal_text(exc))
+        return redirect("workforce:import_upload", kind=kind)
+    return render(request, "workforce/import_report.html", {
+        "kind": kind, "spec": spec, "staged": staged, "outcome": outcome,
+        "errors": outcome.errors[:SHOWN_ERRORS], "more": len(outcome.errors) > SHOWN_ERRORS})
+
+
+@login_required
+def import_errors(request: HttpRequest, kind: str, token: str) -> HttpResponseBase:
+    """The bad rows of the staged file, bad cells marked, to fix and upload again."""
+    spec = import_kind(request, kind)
+    staged = staged_or_404(request, kind, token)
+    try:
+        outcome = run_import(user_of(request), staged, dry_run=True)
+    except (UnusableInput, PermissionDenied):
+        raise Http404 from None
+    if not outcome.errors:
+        raise Http404
+    descriptor, out = tempfile.mkstemp(suffix=".xlsx", prefix="edugov-")
+    os.close(descriptor)
+    try:
+        workbooks.write_errors(staged.path, outcome.errors, out)
+        handle = open(out, "rb")  # noqa: SIM115  (FileResponse closes it)
+    finally:
+        os.unlink(out)
+    return FileResponse(handle, as_attachment=True, content_type=XLSX,
+                        filename=f"{spec.label}导入错误行.xlsx")
+
+
+@require_POST
+@login_required
+def import_confirm(request: HttpRequest, kind: str, token: str) -> HttpResponse:
+    """Import the staged file: validated again and written all-or-nothing by the service."""
+    spec = import_kind(request, kind)
+    staged = staged_or_404(request, kind, token)
+    report = redirect("workforce:import_report", kind=kind, token=token)
+    try:
+        outcome = run_import(user_of(request), staged, dry_run=False)
+    except UnusableInput as exc:
+        messages.error(request, exc.message)
+        return report
+    except PermissionDenied as exc:
+        messages.error(request, refusal_text(exc))
+        return report
+    if not outcome.written:
+        messages.error(request, f"{outcome.invalid}行数据有误，未写入任何数据")
+        return report
+    staged.discard()
+    messages.success(request, f"已导入{spec.label}「{staged.file_name}」：新增{outcome.created}，"
+                              f"更新{outcome.updated}，未变{outcome.unchanged}")
+    return redirect(spec.back)

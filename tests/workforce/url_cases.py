@@ -76,5 +76,82 @@ def workforce_cases() -> list[Any]:
         ("workforce:proposal_respond", expect(405),
          lambda w: {"pk": proposal_in(w, w.school_a, w.staff_a).pk}, "get", {}),
     ]
+    rows += form_rows(scoped, bureau_only, BUREAUS, OUTSIDERS)
+    rows += import_rows(bureau_only, OUTSIDERS)
     return [Case(name, expected, kwargs=kwargs, method=method, data=data)
             for name, expected, kwargs, method, data in rows]
+
+
+RECORDERS = ("superuser", "city_bureau", "county_a", "county_b", "school_admin_a")
+#: A well-formed token that names no staged upload: 404 for whoever may import (an upload is
+#: only ever found in its own user's folder), 403 for roles that may not.
+NO_UPLOAD = "0" * 32
+
+
+def form_rows(scoped, bureau_only, bureaus, outsiders):  # type: ignore[no-untyped-def]
+    """The forms over the services, for a county-A and a county-B object. An empty POST
+    re-shows the form with its errors (200) and writes nothing."""
+    from tests.web.url_cases import REGISTRY, SEES_A, SEES_B, expect
+
+    # teacher_a's account is not linked to staff_a here: applying for someone else is 403.
+    title_a = scoped(SEES_A, REGISTRY)
+    title_a["teacher_a"] = 403
+    rows = []
+    for method in ("get", "post"):
+        rows += [
+            ("workforce:conduct_new", scoped(SEES_A, bureaus),
+             lambda w: {"pk": w.staff_a.pk}, method, {}),
+            ("workforce:conduct_new", scoped(SEES_B, bureaus),
+             lambda w: {"pk": w.staff_b.pk}, method, {}),
+            ("workforce:honour_new", scoped(SEES_A, RECORDERS),
+             lambda w: {"pk": w.staff_a.pk}, method, {}),
+            ("workforce:honour_new", scoped(SEES_B, RECORDERS),
+             lambda w: {"pk": w.staff_b.pk}, method, {}),
+            ("workforce:title_apply", title_a, lambda w: {"pk": w.staff_a.pk}, method, {}),
+            ("workforce:title_apply", scoped(SEES_B, REGISTRY),
+             lambda w: {"pk": w.staff_b.pk}, method, {}),
+            ("workforce:posting_apply", scoped(SEES_A, REGISTRY),
+             lambda w: {"pk": round_in(w, w.county_a).pk}, method, {}),
+            ("workforce:posting_apply", scoped(SEES_B, REGISTRY),
+             lambda w: {"pk": round_in(w, w.county_b).pk}, method, {}),
+        ]
+    ranking = tuple(p for p in REGISTRY if p != "teacher_a")
+    rows += [
+        # Nothing filled in: redirected back to the round with a message.
+        ("workforce:posting_rank", scoped(SEES_A, ranking, 302),
+         lambda w: {"pk": round_in(w, w.county_a).pk}, "post", {}),
+        ("workforce:posting_rank", scoped(SEES_B, ranking, 302),
+         lambda w: {"pk": round_in(w, w.county_b).pk}, "post", {}),
+        ("workforce:posting_rank", expect(405),
+         lambda w: {"pk": round_in(w, w.county_a).pk}, "get", {}),
+    ]
+    return rows
+
+
+def import_rows(bureau_only, outsiders):  # type: ignore[no-untyped-def]
+    """Uploads: the barred list for bureaus, training hours for bureaus and school admins.
+    An empty POST re-shows the upload form with "this field is required" (200)."""
+    from tests.web.url_cases import LOGIN, expect
+
+    def trainers(ok: int | str = 200) -> dict[str, int | str]:
+        return expect(ok, teacher_a=403, **outsiders)
+
+    rows = []
+    for kind, audience in (("barred", bureau_only), ("training", trainers)):
+        token = {"kind": kind, "token": NO_UPLOAD}
+        rows += [
+            ("workforce:import_upload", audience(), lambda w, k=kind: {"kind": k}, "get", {}),
+            ("workforce:import_upload", audience(), lambda w, k=kind: {"kind": k}, "post", {}),
+            ("workforce:import_report", audience(404), lambda w, t=token: t, "get", {}),
+            ("workforce:import_errors", audience(404), lambda w, t=token: t, "get", {}),
+            ("workforce:import_confirm", audience(404), lambda w, t=token: t, "post", {}),
+        ]
+    rows += [
+        ("workforce:import_upload", expect(404, anonymous=LOGIN),
+         lambda w: {"kind": "students"}, "get", {}),
+        ("workforce:import_report", bureau_only(404),
+         lambda w: {"kind": "barred", "token": "not-a-token"}, "get", {}),
+        ("workforce:import_confirm", expect(405),
+         lambda w: {"kind": "barred", "token": NO_UPLOAD}, "get", {}),
+    ]
+    return rows

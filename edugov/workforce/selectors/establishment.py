@@ -66,3 +66,19 @@ def school_subject_gaps(school: Institution, year_id: int,
                      .values_list("subject", flat=True))
     return subject_gaps(_staffing(school, by_level), {s or "other": n for s, n in actual.items()},
                         norms)
+
+
+def subject_gaps_by_school(schools: QuerySet[Institution], year_id: int,
+                           norms: StaffingNorms | None = None) -> dict[int, list[SubjectGap]]:
+    """``school_subject_gaps`` for many schools (already scoped by the caller), three queries."""
+    schools = schools.order_by()
+    students = students_by_level(schools, year_id)
+    actual: dict[int, Counter] = {}
+    for school, subject, n in (Staff.objects.filter(current_institution__in=schools,
+                                                    current_post=Post.TEACHER)
+                               .values("current_institution", "subject").annotate(n=Count("pk"))
+                               .values_list("current_institution", "subject", "n")):
+        actual.setdefault(school, Counter())[subject or "other"] += n
+    return {school.pk: subject_gaps(_staffing(school, students.get(school.pk, Counter())),
+                                    dict(actual.get(school.pk, Counter())), norms)
+            for school in schools}

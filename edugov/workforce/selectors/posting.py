@@ -32,3 +32,11 @@ def posting_applications_for(user: Any) -> QuerySet[PostingApplication]:
 
 def pool_for(user: Any) -> QuerySet[PoolEntry]:
     return visible_to(user, PoolEntry.objects.select_related("staff", "round", "destination"))
+
+
+def round_openings(user: Any, posting_round: PostingRound) -> QuerySet[PostOpening]:
+    """Every post of a round the user can see: posts are advertised county-wide (a teacher
+    applies across schools), unlike ``openings_for``, which is the offering schools' view."""
+    if not rounds_for(user).filter(pk=posting_round.pk).exists():
+        return PostOpening.objects.none()
+    return PostOpening.objects.filter(round=posting_round).select_related("institution")

@@ -1,0 +1,239 @@
+"""Permission-walker cases for the workforce routes (/api/v1/workforce).
+
+test_permissions.ROUTES merges this module's ROUTES; probes and their data live here. Data is
+made lazily, once per walk, by the first case that needs it: in each county a rotation plan
+with one notified proposal (the county's teacher to its second school), an open posting round
+with a post at the county's school, a training record, a 师德 case and a 积分 item; and
+teacher_a's account is linked to staff_a (their own record). Workforce paths sort last, so
+the link changes nothing for the other apps' probes in the same walk.
+
+Audiences, as the pages have them: bureaus only for establishment, rotation plans and the
+negative list; bureaus and school admins for the training ledger; every registry role for
+proposals, posting, a school's staffing, a teacher's progress and points, and /me. Outside the
+audience 403; inside it, the other county's objects 404; a teacher alone sees only self.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+from django.utils import timezone
+
+from edugov.core.models import User
+from edugov.registry.models import Institution
+from edugov.workforce.models import (
+    ConductCase,
+    PointsItem,
+    PostingRound,
+    PostOpening,
+    RotationPlan,
+    RotationProposal,
+    TrainingRecord,
+)
+
+if TYPE_CHECKING:
+    from tests.api.test_permissions import Case, Ctx, Probe
+
+T0 = timezone.make_aware(dt.datetime(2025, 10, 13, 9, 0))
+BUREAUS = frozenset({"superuser", "city_bureau", "county_a", "county_b"})
+RECORDERS = BUREAUS | {"school_admin_a"}
+REGISTRY = RECORDERS | {"teacher_a"}
+#: The second school of each county (made by tests/api/conftest.py): rotation destinations.
+SECOND_SCHOOL = {"a": "3198010102", "b": "3198010202"}
+W = "/api/v1/workforce"
+
+
+def walker() -> ModuleType:
+    """The walker module, imported late: it imports this one to build its ROUTES."""
+    from tests.api import test_permissions
+
+    return test_permissions
+
+
+def _probe(*args: Any, **kwargs: Any) -> Probe:
+    return walker().Probe(*args, **kwargs)
+
+
+def ensure_data(ctx: Ctx) -> None:
+    if RotationPlan.objects.filter(county=ctx.world.county_a).exists():
+        return
+    User.objects.filter(username="teacher_a").update(staff=ctx.world.staff_a)
+    for side in "ab":
+        county = getattr(ctx.world, f"county_{side}")
+        school = getattr(ctx.world, f"school_{side}")
+        staff = getattr(ctx.world, f"staff_{side}")
+        plan = RotationPlan.objects.create(county=county, academic_year=ctx.world.year,
+                                           effective=dt.date(2025, 9, 1))
+        RotationProposal.objects.create(
+            plan=plan, staff=staff, source=school,
+            destination=Institution.objects.get(code=SECOND_SCHOOL[side]), post="teacher",
+            state="notified", state_changed_at=T0)
+        posting_round = PostingRound.objects.create(
+            county=county, academic_year=ctx.world.year, number=1,
+            effective=dt.date(2026, 9, 1))
+        PostOpening.objects.create(round=posting_round, institution=school, subject="math",
+                                   places=2)
+        TrainingRecord.objects.create(staff=staff, course="师德专题培训", hours=Decimal("24"),
+                                      level="county", date=dt.date(2024, 10, 15),
+                                      provider="县教师发展中心")
+        ConductCase.objects.create(staff=staff, institution=school, occurred=dt.date(2025, 1, 10),
+                                   decided=dt.date(2025, 2, 10), category="practice",
+                                   sanction="warning", veto_until=dt.date(2025, 8, 9))
+        PointsItem.objects.create(county=county, year=2024, code="training", label="培训学时",
+                                  source="training_hours", per_unit=Decimal("0.1"))
+
+
+def plan_id(ctx: Ctx, side: str) -> int:
+    ensure_data(ctx)
+    return RotationPlan.objects.get(county=getattr(ctx.world, f"county_{side}")).pk
+
+
+def proposal_id(ctx: Ctx, side: str) -> int:
+    ensure_data(ctx)
+    return RotationProposal.objects.get(staff=getattr(ctx.world, f"staff_{side}")).pk
+
+
+def round_id(ctx: Ctx, side: str) -> int:
+    ensure_data(ctx)
+    return PostingRound.objects.get(county=getattr(ctx.world, f"county_{side}")).pk
+
+
+def opening_id(ctx: Ctx, side: str) -> int:
+    ensure_data(ctx)
+    return PostOpening.objects.get(institution=getattr(ctx.world, f"school_{side}")).pk
+
+
+def staff_id(ctx: Ctx, side: str) -> int:
+    ensure_data(ctx)
+    return int(getattr(ctx.world, f"staff_{side}").pk)
+
+
+def school_code(ctx: Ctx, side: str) -> str:
+    return str(ctx.markers(side)[0])
+
+
+def county_code(ctx: Ctx, side: str) -> str:
+    return str(ctx.markers(side)[2])
+
+
+def staff_name(ctx: Ctx, side: str) -> str:
+    return str(ctx.markers(side)[6])
+
+
+def other(side: str) -> str:
+    return "b" if side == "a" else "a"
+
+
+def expected(ctx: Ctx, side: str, audience: frozenset[str] | set[str], ok: int = 200,
+             regions: bool = False) -> int:
+    """401 anonymous, 403 outside the audience, 404 for the county out of reach, else ok."""
+    if ctx.anonymous:
+        return 401
+    if ctx.persona not in audience:
+        return 403
+    seen = (walker().SEES_REGIONS if regions else walker().SEES)[ctx.persona]
+    return ok if side in seen else 404
+
+
+def listing(audience: frozenset[str] | set[str], key: Callable[[Ctx, str], str],
+            regions: bool = False) -> Case:
+    """A list: the audience sees its jurisdiction's rows (and only those), others 403."""
+    def probes(ctx: Ctx) -> list[Probe]:
+        ensure_data(ctx)
+        allowed = ctx.persona in audience
+        seen = (walker().SEES_REGIONS if regions else walker().SEES)[ctx.persona]
+        status = 401 if ctx.anonymous else (200 if allowed else 403)
+        return [_probe("GET", {}, status, query="?page_size=500",
+                       sees={side: allowed and side in seen for side in "ab"}, key=key)]
+    return probes
+
+
+def detail(audience: frozenset[str] | set[str], param: str,
+           value: Callable[[Ctx, str], Any], regions: bool = False) -> Case:
+    """One object per county: shown to the audience reaching it, 404 beyond, 403 outside."""
+    def probes(ctx: Ctx) -> list[Probe]:
+        result = []
+        for side in "ab":
+            status = expected(ctx, side, audience, regions=regions)
+            result.append(_probe("GET", {param: value(ctx, side)}, status,
+                                 sees={side: status == 200, other(side): False}))
+        return result
+    return probes
+
+
+def by_region(audience: frozenset[str], param: str, key: Callable[[Ctx, str], str],
+              extra: str = "") -> Case:
+    """A county-wide table asked for by region code: that county's rows only."""
+    def probes(ctx: Ctx) -> list[Probe]:
+        ensure_data(ctx)
+        result = []
+        for side in "ab":
+            status = expected(ctx, side, audience, regions=True)
+            result.append(_probe("GET", {}, status,
+                                 query=f"?{param}={county_code(ctx, side)}&year=2025{extra}",
+                                 sees={side: status == 200, other(side): False}, key=key))
+        return result
+    return probes
+
+
+def plan_actions(ctx: Ctx) -> list[Probe]:
+    """取消排除 (include) a teacher of the plan's county: bureaus reaching it, audited."""
+    return [_probe("POST", {"plan_id": plan_id(ctx, side)},
+                   expected(ctx, side, BUREAUS, regions=True),
+                   body={"action": "include", "staff_id": staff_id(ctx, side)},
+                   sees={other(side): False}) for side in "ab"]
+
+
+def respond(ctx: Ctx) -> list[Probe]:
+    """确认 the county's notified proposal: the registry roles reaching it (teacher_a: their
+    own), and bureaus, who may confirm too."""
+    return [_probe("POST", {"proposal_id": proposal_id(ctx, side)},
+                   expected(ctx, side, REGISTRY), body={"answer": "confirm"},
+                   sees={other(side): False}) for side in "ab"]
+
+
+def apply(ctx: Ctx) -> list[Probe]:
+    """Apply the county's teacher to the county's post (teacher_a: for themselves)."""
+    return [_probe("POST", {"round_id": round_id(ctx, side)},
+                   expected(ctx, side, REGISTRY, ok=201),
+                   body={"opening_id": opening_id(ctx, side), "staff_id": staff_id(ctx, side),
+                         "preference": 1},
+                   sees={other(side): False}) for side in "ab"]
+
+
+def me(ctx: Ctx) -> list[Probe]:
+    """Only teacher_a has a linked staff record: they see themselves, nobody else anything."""
+    ensure_data(ctx)
+    if ctx.anonymous:
+        return [_probe("GET", {}, 401)]
+    if ctx.persona not in REGISTRY:
+        return [_probe("GET", {}, 403)]
+    own = ctx.persona == "teacher_a"
+    return [_probe("GET", {}, 200, sees={"a": own, "b": False})]
+
+
+ROUTES: dict[tuple[str, str], Any] = {
+    ("GET", f"{W}/establishment"): by_region(BUREAUS, "region", school_code),
+    ("GET", f"{W}/rotation/eligible"): by_region(BUREAUS, "county", staff_name,
+                                                    "&all=true"),
+    ("GET", f"{W}/rotation/plans"): listing(BUREAUS, county_code, regions=True),
+    ("GET", f"{W}/rotation/plans/{{plan_id}}"): detail(BUREAUS, "plan_id", plan_id,
+                                                        regions=True),
+    ("POST", f"{W}/rotation/plans/{{plan_id}}/actions"): plan_actions,
+    ("GET", f"{W}/rotation/proposals"): listing(REGISTRY, staff_name),
+    ("POST", f"{W}/rotation/proposals/{{proposal_id}}/respond"): respond,
+    ("GET", f"{W}/posting/rounds"): listing(REGISTRY, county_code),
+    ("GET", f"{W}/posting/rounds/{{round_id}}"): detail(REGISTRY, "round_id", round_id),
+    ("POST", f"{W}/posting/rounds/{{round_id}}/applications"): apply,
+    ("GET", f"{W}/conduct/cases"): listing(BUREAUS, staff_name),
+    ("GET", f"{W}/training/records"): listing(RECORDERS, staff_name),
+    ("GET", f"{W}/training/progress"): listing(RECORDERS, staff_name),
+    ("GET", f"{W}/training/progress/{{staff_id}}"): detail(REGISTRY, "staff_id", staff_id),
+    ("GET", f"{W}/points/{{staff_id}}"): detail(REGISTRY, "staff_id", staff_id),
+    ("GET", f"{W}/schools/{{code}}"): detail(REGISTRY, "code", school_code),
+    ("GET", f"{W}/me"): me,
+}
