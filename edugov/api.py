@@ -27,6 +27,7 @@ from ninja.utils import check_csrf
 
 from edugov.core.api import router as core_router
 from edugov.core.tokens import user_for_token
+from edugov.health.api import router as health_router
 from edugov.metrics.api import router as metrics_router
 from edugov.registry.api import router as registry_router
 from edugov.safety.api import router as safety_router
@@ -170,6 +171,7 @@ api.add_router("/v1", registry_router)
 api.add_router("/v1/metrics", metrics_router)
 api.add_router("/v1/safety", safety_router)
 api.add_router("/v1/workforce", workforce_router)
+api.add_router("/v1/health", health_router)
 
 
 # ---------------------------------------------------------------- error handlers

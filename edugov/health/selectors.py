@@ -29,6 +29,8 @@ from edugov.registry.choices import RegionLevel
 from edugov.registry.models import Enrolment, Institution, Region, Student
 
 KEYS = ["year", "institution_id", "class_id", "grade", "sex"]
+#: Where counts are taken: a region's subtree, one school, or (None) all the user sees.
+Unit = Region | Institution | None
 SCORED_ITEMS = ("bmi", *ITEMS)
 ITEM_NAMES = {"bmi": "BMI", **ITEM_COLUMNS}
 
@@ -68,6 +70,16 @@ def student_for(user: Any, pk: int) -> Student:
     return student
 
 
+def region_for(user: Any, code: str) -> Region:
+    """A region in the user's jurisdiction (else Region.DoesNotExist: 404)."""
+    return visible_to(user, Region.objects.all()).get(code=code)
+
+
+def school_for(user: Any, code: str) -> Institution:
+    """A school in the user's jurisdiction (else Institution.DoesNotExist: 404)."""
+    return visible_to(user, Institution.objects.all()).get(code=code)
+
+
 def children_of(user: Any) -> QuerySet[Student]:
     """Registry students whose 身份证号 a parent account has registered as their child."""
     from edugov.enrollment.models import Guardian
@@ -85,8 +97,17 @@ def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns) if rows else pd.DataFrame(columns=columns)
 
 
-def enrolled_counts(user: Any, years: list[int]) -> pd.DataFrame:
-    rows = (visible_to(user, Enrolment.objects.all())
+def within(queryset: QuerySet[Any], unit: Unit) -> QuerySet[Any]:
+    """Rows of a model with an ``institution`` (enrolments, results, screenings) in ``unit``."""
+    if isinstance(unit, Institution):
+        return queryset.filter(institution=unit)
+    if isinstance(unit, Region):
+        return queryset.filter(institution__region__path__startswith=unit.path)
+    return queryset
+
+
+def enrolled_counts(user: Any, years: list[int], unit: Unit = None) -> pd.DataFrame:
+    rows = (within(visible_to(user, Enrolment.objects.all()), unit)
             .filter(academic_year__start_year__in=years, status="active", grade__gte=1)
             .values(year=F("academic_year__start_year"), class_id=F("school_class_id"),
                     sex=F("student__sex"))
@@ -96,10 +117,10 @@ def enrolled_counts(user: Any, years: list[int]) -> pd.DataFrame:
     return _frame(list(rows), [*KEYS, "enrolled"])
 
 
-def fitness_counts(user: Any, years: list[int]) -> pd.DataFrame:
+def fitness_counts(user: Any, years: list[int], unit: Unit = None) -> pd.DataFrame:
     """Per (year, institution, class, grade, sex): enrolled, tested, passed, … total_sum."""
     tested = ~Q(level=FitnessLevel.EXEMPT)
-    rows = (visible_to(user, FitnessResult.objects.all())
+    rows = (within(visible_to(user, FitnessResult.objects.all()), unit)
             .filter(academic_year__start_year__in=years)
             .values(year=F("academic_year__start_year"), class_id=F("school_class_id"))
             .annotate(
@@ -113,15 +134,15 @@ def fitness_counts(user: Any, years: list[int]) -> pd.DataFrame:
             .order_by())
     results = _frame(list(rows), [*KEYS, "tested", "passed", "good_or_excellent",
                                   "excellent", "total_sum"])
-    return _merge(enrolled_counts(user, years), results)
+    return _merge(enrolled_counts(user, years, unit), results)
 
 
-def vision_counts(user: Any, years: list[int]) -> pd.DataFrame:
+def vision_counts(user: Any, years: list[int], unit: Unit = None) -> pd.DataFrame:
     # Annotations may not reuse the model's field names (myopia, …): prefix, then rename.
     flags = {"screened": Q(), "myopic": Q(myopia=True), "high_myopia": Q(high_myopia=True),
              "new_myopia": Q(new_myopia=True), "at_risk": Q(new_myopia__isnull=False),
              "low_vision": Q(low_vision=True)}
-    rows = (visible_to(user, VisionScreening.objects.all())
+    rows = (within(visible_to(user, VisionScreening.objects.all()), unit)
             .filter(academic_year__start_year__in=years)
             .values(year=F("academic_year__start_year"), class_id=F("school_class_id"))
             .annotate(**{f"n_{name}": Count("id", filter=q) for name, q in flags.items()})
@@ -169,14 +190,72 @@ def with_units(counts: pd.DataFrame) -> pd.DataFrame:
                        how="left")
 
 
-def fitness_summary(user: Any, *, years: list[int], by: list[str]) -> pd.DataFrame:
+def fitness_summary(user: Any, *, years: list[int], by: list[str],
+                    unit: Unit = None) -> pd.DataFrame:
     """Rates per ``by`` (any of year, county, county_code, school, school_code,
-    institution_id, class_id, grade, sex)."""
-    return rates.summarise(with_units(fitness_counts(user, years)), by, kind="fitness")
+    institution_id, class_id, grade, sex), over ``unit`` or all the user sees."""
+    return rates.summarise(with_units(fitness_counts(user, years, unit)), by, kind="fitness")
 
 
-def vision_summary(user: Any, *, years: list[int], by: list[str]) -> pd.DataFrame:
-    return rates.summarise(with_units(vision_counts(user, years)), by, kind="vision")
+def vision_summary(user: Any, *, years: list[int], by: list[str],
+                   unit: Unit = None) -> pd.DataFrame:
+    return rates.summarise(with_units(vision_counts(user, years, unit)), by, kind="vision")
+
+
+#: Rates a ranking may order by: (table, higher is better).
+RANKED_RATES: dict[str, tuple[str, bool]] = {
+    **dict.fromkeys(("test_rate", "pass_rate", "good_rate", "excellent_rate", "mean_total"),
+                    ("fitness", True)),
+    **dict.fromkeys(rates.VISION_RATES, ("vision", False)),
+}
+
+
+def rate_base(rate: str) -> str:
+    """The count a rate divides by (实测人数 for 平均分)."""
+    if rate == "mean_total":
+        return "tested"
+    return {**rates.FITNESS_RATES, **rates.VISION_RATES}[rate][1]
+
+
+@dataclass(frozen=True)
+class RankedUnit:
+    code: str
+    name: str
+    value: float | None
+    rank: int | None
+    base: int                        # the rate's denominator this year
+    trend: dict[int, float | None]   # the rate in every year asked for
+
+
+def ranking(user: Any, *, rate: str, years: list[int], level: str,
+            unit: Unit = None) -> list[RankedUnit]:
+    """Counties or schools (``level``) within ``unit`` ranked on ``rate`` in the last of
+    ``years`` (competition ranking; no value, no rank), each with its trend."""
+    kind, higher_is_better = RANKED_RATES[rate]
+    code, name = ("county_code", "county") if level == "county" else ("school_code", "school")
+    summary = (fitness_summary if kind == "fitness" else vision_summary)(
+        user, years=years, by=["year", code, name], unit=unit)
+    summary = summary[summary[code].fillna("") != ""]
+    if summary.empty:
+        return []
+    current = summary[summary["year"] == years[-1]].copy()
+    current["rank"] = rates.rank(current, rate, higher_is_better=higher_is_better)
+    trend = summary.pivot_table(index=code, columns="year", values=rate, aggfunc="first",
+                                dropna=False)
+    base = rate_base(rate)
+    ranked = []
+    for row in current.sort_values(["rank", code], na_position="last").to_dict("records"):
+        history = trend.loc[row[code]] if row[code] in trend.index else {}
+        ranked.append(RankedUnit(
+            code=str(row[code]), name=str(row[name]), value=_number(row[rate]),
+            rank=None if pd.isna(row["rank"]) else int(row["rank"]),
+            base=int(row[base]), trend={y: _number(history.get(y)) for y in years}))
+    return ranked
+
+
+def _number(value: Any) -> float | None:
+    """A pandas cell as a plain float, None where it has no value (NaN, NA, missing)."""
+    return None if value is None or pd.isna(value) else float(value)
 
 
 def item_means(results: QuerySet[FitnessResult]) -> dict[str, float]:

@@ -6,6 +6,9 @@ that school or grade this year), score or classify the whole file at once with t
 vectorised rules, and write in one transaction with one audit row — nothing when any row
 is bad unless ``skip_invalid``. ``actor`` is the acting user, or None for the operator at
 the command line (full scope). Failing or myopic students get a follow-up item.
+
+A fitness file holds the first tests, and 补测 rows beside them; ``retest=True`` imports a
+later file of 补测 rows alone, each replacing its student's stored failing result.
 """
 
 from __future__ import annotations
@@ -51,10 +54,13 @@ from edugov.health.rules.fitness_table import (
     GRADE,
     SEX,
     STUDENT_NO,
+    ParsedRows,
     RowError,
+    ScoredRows,
     first_and_retest_totals,
     missing_columns,
     normalise_header,
+    retest_file_errors,
     validate_and_score,
 )
 from edugov.health.rules.vision import new_myopia
@@ -268,22 +274,32 @@ def year_or_current(start_year: int | None) -> AcademicYear:
 def import_fitness(*, actor: User | None, path: str | Path, school: Institution,
                    year: AcademicYear, skip_invalid: bool = False, dry_run: bool = False,
                    errors_out: str | Path | None = None,
-                   standard: FitnessStandard | None = None) -> HealthImport:
-    """Import a school's 体质健康测试 results for ``year``. Raises UnusableInput when the
-    file cannot be used at all (unreadable, required columns missing)."""
+                   standard: FitnessStandard | None = None,
+                   retest: bool = False) -> HealthImport:
+    """Import a school's 体质健康测试 results for ``year`` (``retest``: a later file of
+    补测 results only). Raises UnusableInput when the file cannot be used at all
+    (unreadable, required columns missing)."""
     ensure_may_import(actor, school)
     standard = standard or builtin_standard(DEFAULT_STANDARD_ID)
     sheet = read_sheet(path)
     missing = missing_columns(sheet.frame, standard)
     if missing:
         raise UnusableInput(f"缺少必需的列：{'、'.join(missing)}")
-    scored = validate_and_score(standard, sheet.frame)
+    scored = validate_and_score(standard, sheet.frame, retest_file=retest)
     parsed = scored.parsed
     roster = roster_for(parsed.student_no, year)
     identity_ok = parsed.grade > 0
     errors = scored.errors + registry_errors(roster, school=school, grade=parsed.grade,
                                              sex=parsed.sex, usable=identity_ok
                                              & (parsed.student_no != ""))
+    stored = StoredResults.of(roster.student_id, year, whole=retest)
+    usable = ~bad_row_mask(len(sheet.frame), errors)
+    if retest:
+        errors += retest_file_errors(
+            standard, parsed, has_first=stored.exists, first_exempt=stored.exempt,
+            first_total=stored.total, retested_before=stored.retested, usable=usable)
+    else:
+        errors += _retest_overwrite_errors(parsed, stored, usable)
     bad = bad_row_mask(len(sheet.frame), errors)
     # A student's first test and retest stand or fall together.
     bad = pd.Series(bad).groupby(parsed.student_no).transform("max").to_numpy(dtype=bool)
@@ -293,7 +309,13 @@ def import_fitness(*, actor: User | None, path: str | Path, school: Institution,
         write_errors(path, report.errors, errors_out)
     if dry_run or (report.errors and not skip_invalid):
         return report
-    rows = _fitness_rows(standard, sheet.frame, scored, roster, ~bad, school, year)
+    rows = _fitness_rows(standard, sheet.frame, scored, roster, ~bad, school, year,
+                         stored_first=stored.total if retest else None)
+    what = "体质健康补测成绩" if retest else "体质健康测试成绩"
+    details: dict[str, Any] = {}
+    if retest:
+        # The replaced first results, whole: the row keeps only their 学年总分.
+        details["replaced"] = stored.snapshots([r.student_id for r in rows])
     with transaction.atomic():
         report.written = _upsert(FitnessResult, rows)
         failing = [r for r in rows if r.level == FitnessLevel.FAIL]
@@ -304,23 +326,83 @@ def import_fitness(*, actor: User | None, path: str | Path, school: Institution,
         report.levels = dict(pd.Series([r.level for r in rows]).value_counts().sort_index())
         audit.record(actor=actor, action=AuditLog.Action.IMPORT,
                      entity=audit.entity_name(FitnessResult), object_id=school.code,
-                     summary=f"{school.name} {year} 体质健康测试成绩导入 {report.written} 人",
+                     summary=f"{school.name} {year} {what}导入 {report.written} 人",
                      details={"file": Path(path).name, "year": year.start_year,
                               "rows": report.total, "written": report.written,
                               "refused_rows": report.refused_rows,
-                              "follow_ups": report.follow_ups, "standard": standard.id})
+                              "follow_ups": report.follow_ups, "standard": standard.id,
+                              "retest_file": retest, **details})
     return report
 
 
-def _fitness_rows(standard: FitnessStandard, frame: pd.DataFrame, scored: Any, roster: Roster,
-                  good: np.ndarray, school: Institution,
-                  year: AcademicYear) -> list[FitnessResult]:
+#: What a 补测 replaces, kept in the import's audit row.
+SNAPSHOT_FIELDS = ("level", "total", "standard_score", "bonus", "bmi", "height_cm",
+                   "weight_kg", *ITEMS, *(f"{code}_score" for code in ITEMS), "standard")
+
+
+@dataclass
+class StoredResults:
+    """Per file row: the student's stored fitness result of the year, if any."""
+
+    exists: np.ndarray
+    exempt: np.ndarray
+    total: np.ndarray       # NaN when none (or 免测)
+    retested: np.ndarray
+    rows: dict[int, dict[str, Any]]
+
+    @classmethod
+    def of(cls, student_ids: np.ndarray, year: AcademicYear, *,
+           whole: bool = False) -> StoredResults:
+        """``whole``: every field of ``SNAPSHOT_FIELDS``, else only what the checks need."""
+        ids = sorted({int(s) for s in student_ids if s > 0})
+        fields = SNAPSHOT_FIELDS if whole else ("level", "total")
+        rows: dict[int, dict[str, Any]] = {}
+        for start in range(0, len(ids), LOOKUP_CHUNK):
+            for row in FitnessResult.objects.filter(
+                    academic_year=year, student_id__in=ids[start:start + LOOKUP_CHUNK]
+            ).values("student_id", "retested", *fields):
+                rows[row.pop("student_id")] = row
+        found = [rows.get(int(s)) for s in student_ids]
+        return cls(
+            exists=np.array([r is not None for r in found], dtype=bool),
+            exempt=np.array([r is not None and r["level"] == FitnessLevel.EXEMPT
+                             for r in found], dtype=bool),
+            total=np.array([np.nan if r is None or r["total"] is None else r["total"]
+                            for r in found], dtype=float),
+            retested=np.array([r is not None and r["retested"] for r in found], dtype=bool),
+            rows=rows,
+        )
+
+    def snapshots(self, student_ids: list[int]) -> dict[str, dict[str, Any]]:
+        return {str(s): {k: v for k, v in self.rows[s].items()
+                         if k != "retested" and v is not None} for s in student_ids}
+
+
+def _retest_overwrite_errors(parsed: ParsedRows, stored: StoredResults,
+                             usable: np.ndarray) -> list[RowError]:
+    """A stored 补测 would be lost if a student's first test were uploaded again alone
+    (the upsert replaces the year's result): such rows need their 补测 row beside them."""
+    with_retest = set(parsed.student_no[parsed.retest])
+    alone = usable & stored.retested & ~pd.Series(parsed.student_no).isin(
+        with_retest).to_numpy()
+    return [RowError(int(r), STUDENT_NO, "该生本学年已登记补测成绩，单独重传首次测试会覆盖补测；"
+                                         "请在同一文件中一并填写补测行")
+            for r in parsed.row_numbers[alone]]
+
+
+def _fitness_rows(standard: FitnessStandard, frame: pd.DataFrame, scored: ScoredRows,
+                  roster: Roster, good: np.ndarray, school: Institution, year: AcademicYear,
+                  stored_first: np.ndarray | None = None) -> list[FitnessResult]:
     """One FitnessResult per student: the retest's row when it replaced a failing first
-    test (补测), else the first test's row."""
+    test (补测), else the first test's row. ``stored_first``: a retest file's rows, each
+    replacing the stored failing result whose 学年总分 this is."""
     parsed, scores = scored.parsed, scored.scores
-    first_total, retest_total = first_and_retest_totals(parsed, scores)
-    outcome = resolve_retest(standard, first_total, retest_total)
-    effective = good & np.where(parsed.retest, outcome.retest_used, ~outcome.retest_used)
+    if stored_first is None:
+        first_total, retest_total = first_and_retest_totals(parsed, scores)
+        outcome = resolve_retest(standard, first_total, retest_total)
+        effective = good & np.where(parsed.retest, outcome.retest_used, ~outcome.retest_used)
+    else:
+        first_total, effective = stored_first, good
     reasons = frame[EXEMPT_REASON].astype(str).str.strip().to_numpy() \
         if EXEMPT_REASON in frame else np.full(len(frame), "", dtype=object)
     columns: dict[str, Any] = {

@@ -5,6 +5,7 @@ from edugov.health import views
 app_name = "health"
 urlpatterns = [
     path("", views.office, name="office"),
+    path("errors/<slug:token>.xlsx", views.error_workbook, name="error_workbook"),
     path("results/", views.results, name="results"),
     path("follow-ups/", views.follow_ups, name="follow_ups"),
     path("follow-ups/<int:pk>/move/", views.follow_up_move, name="follow_up_move"),

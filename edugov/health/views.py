@@ -4,21 +4,31 @@ parent's view of their children.
 
 Objects come from ``health.selectors`` (scoped: anything out of reach is 404); writes go
 through ``health.services``. 学籍号 are shown masked.
+
+An upload with bad rows leaves its error workbook (the imports app's: bad rows only, bad
+cells red with the reason as a comment) in the default storage under a random name that
+only the uploading session knows; files older than a session's lifetime are removed.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
+import uuid
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from edugov.core.roles import REGISTRY_ROLES, Role
@@ -34,6 +44,12 @@ from edugov.workflow.definitions import WorkflowError
 #: Years a dashboard shows as a trend.
 TREND_YEARS = 3
 SHOWN_ERRORS = 200
+#: Error workbooks of web uploads: where they are kept, and how many per session.
+ERROR_DIR = "health/errors"
+ERROR_SESSION_KEY = "health_error_workbooks"
+ERRORS_PER_SESSION = 5
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+KINDS = {"fitness": "体质健康测试成绩", "vision": "视力筛查记录", "retest": "体质健康补测成绩"}
 
 
 def require_registry_role(request: HttpRequest) -> None:
@@ -59,7 +75,7 @@ def office(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"year": year, "years": AcademicYear.objects.all(),
                                "schools": schools}
     if request.method == "POST":
-        context["report"] = _upload(request, year)
+        context["report"], context["error_workbook"] = _upload(request, year)
     results = selectors.results_for(request.user).filter(academic_year=year)
     context["summary"] = _table(selectors.fitness_summary(
         request.user, years=[year.start_year], by=["school"]))
@@ -71,42 +87,89 @@ def office(request: HttpRequest) -> HttpResponse:
     return render(request, "health/office.html", context)
 
 
-def _upload(request: HttpRequest, year: AcademicYear) -> services.HealthImport | None:
+Uploaded = tuple[services.HealthImport | None, str | None]
+
+
+def _upload(request: HttpRequest, year: AcademicYear) -> Uploaded:
+    """Run the chosen import on the uploaded file: its report, and the token of its error
+    workbook when rows were bad."""
     upload = request.FILES.get("file")
     kind = request.POST.get("kind")
     school = institutions_for(request.user).filter(pk=request.POST.get("school") or 0).first()
     if upload is None or kind not in ("fitness", "vision") or school is None:
         messages.error(request, "请选择学校、数据类型和文件")
-        return None
+        return None, None
     suffix = Path(upload.name or "").suffix.lower()
     if suffix not in SUFFIXES:
         messages.error(request, "仅支持 .xlsx、.xls 或 .csv 文件")
-        return None
-    run = services.import_fitness if kind == "fitness" else services.import_vision
+        return None, None
+    retest = kind == "fitness" and bool(request.POST.get("retest"))
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / f"upload{suffix}"
         with open(path, "wb") as handle:
             for chunk in upload.chunks():
                 handle.write(chunk)
+        errors_out = Path(directory) / "errors.xlsx"
+        options: dict[str, Any] = {
+            "actor": request.user, "path": path, "school": school, "year": year,
+            "skip_invalid": bool(request.POST.get("skip_invalid")),
+            "dry_run": bool(request.POST.get("dry_run")), "errors_out": errors_out}
         try:
-            report = run(actor=request.user,  # type: ignore[arg-type]
-                         path=path, school=school, year=year,
-                         skip_invalid=bool(request.POST.get("skip_invalid")),
-                         dry_run=bool(request.POST.get("dry_run")))
+            report = (services.import_fitness(**options, retest=retest) if kind == "fitness"
+                      else services.import_vision(**options))
         except UnusableInput as error:
             messages.error(request, error.message)
-            return None
+            return None, None
         except PermissionDenied as error:
             messages.error(request, str(error))
-            return None
+            return None, None
+        token = (_keep_error_workbook(request, errors_out, KINDS["retest" if retest else kind])
+                 if report.errors else None)
+    what = "补测成绩" if retest else ""
     if report.written:
-        messages.success(request, f"已导入{report.written}人"
+        messages.success(request, f"已导入{what}{report.written}人"
                          + (f"，新建跟进{report.follow_ups}项" if report.follow_ups else ""))
     elif report.errors:
         messages.error(request, f"{report.refused_rows}行数据有误，未写入任何数据")
     else:
         messages.info(request, "校验通过（仅校验，未写入）")
-    return report
+    return report, token
+
+
+def _keep_error_workbook(request: HttpRequest, workbook: Path, label: str) -> str:
+    """Store ``workbook`` for the uploading session to download; the token naming it."""
+    _remove_stale_error_workbooks()
+    token = uuid.uuid4().hex
+    with open(workbook, "rb") as handle:
+        name = default_storage.save(f"{ERROR_DIR}/{token}.xlsx", File(handle))
+    kept: dict[str, dict[str, str]] = dict(request.session.get(ERROR_SESSION_KEY, {}))
+    kept[token] = {"name": name, "filename": f"{label}导入错误行.xlsx"}
+    for old in list(kept)[:-ERRORS_PER_SESSION]:
+        default_storage.delete(kept.pop(old)["name"])
+    request.session[ERROR_SESSION_KEY] = kept
+    return token
+
+
+def _remove_stale_error_workbooks() -> None:
+    """Workbooks of sessions that have ended: nobody can download them any more."""
+    if not default_storage.exists(ERROR_DIR):
+        return
+    cutoff = timezone.now() - dt.timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    for name in default_storage.listdir(ERROR_DIR)[1]:
+        path = f"{ERROR_DIR}/{name}"
+        if default_storage.get_modified_time(path) < cutoff:
+            default_storage.delete(path)
+
+
+@login_required
+def error_workbook(request: HttpRequest, token: str) -> FileResponse:
+    """The error workbook of an upload made in this session (anyone else's: 404)."""
+    require_registry_role(request)
+    entry = request.session.get(ERROR_SESSION_KEY, {}).get(token)
+    if entry is None or not default_storage.exists(entry["name"]):
+        raise Http404("错误行文件不存在或已过期，请重新上传")
+    return FileResponse(default_storage.open(entry["name"], "rb"), as_attachment=True,
+                        content_type=XLSX, filename=entry["filename"])
 
 
 def _table(frame: pd.DataFrame) -> list[dict[str, Any]]:

@@ -20,7 +20,7 @@ from django.test import Client
 from edugov.api import api
 from edugov.core.models import ApiToken, User
 from edugov.core.tokens import issue_token
-from tests.api import metrics_cases, safety_cases, workforce_cases
+from tests.api import health_cases, metrics_cases, safety_cases, workforce_cases
 from tests.api.conftest import ApiWorld, session_client
 from tests.conftest import Personas
 
@@ -175,8 +175,9 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("GET", f"{V1}/safety/inspections"): safety_cases.inspections,
     ("GET", f"{V1}/safety/inspections/{{inspection_id}}"): safety_cases.inspection_detail,
     ("GET", f"{V1}/safety/lists/{{code}}"): safety_cases.lists,
-    # Workforce: its rows, probes and data live in tests/api/workforce_cases.py.
+    # Workforce and health: their rows, probes and data live in their own modules.
     **workforce_cases.ROUTES,
+    **health_cases.ROUTES,
 }
 
 

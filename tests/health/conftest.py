@@ -1,5 +1,5 @@
 """Health fixtures: a grade-3 class of six pupils at school A (plus world.student_a), a
-grade-3 pupil at school B, and writers for fitness and screening files."""
+grade-3 pupil at school B, writers for fitness and screening files, and two imported years."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from edugov.health import services
 from edugov.registry import models as m
 from tests import factories as f
 from tests.conftest import World
@@ -20,6 +21,13 @@ class HealthWorld:
     base: World
     pupils: list[m.Student]          # school A, grade 3, class_a (includes student_a)
     last_year: m.AcademicYear
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path: Path) -> Path:
+    """Uploads' error workbooks go to the default storage: a temporary one per test."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return Path(settings.MEDIA_ROOT)
 
 
 @pytest.fixture
@@ -88,3 +96,27 @@ def vision_row(student: m.Student, *, acuity: str = "5.0", sphere: str = "0.25",
 def myopic_row(student: m.Student, *, sphere: str = "-1.50", **overrides: str
                ) -> dict[str, str]:
     return vision_row(student, acuity="4.6", sphere=sphere, **overrides)
+
+
+@pytest.fixture
+def imported(health_world, tmp_path):
+    """School A, 2025: 7 pupils — 5 pass, 1 fails, 1 exempt; 2024: all 7 grade 2, pass.
+    Screenings 2025: 3 myopic (one high) of 6; 2024: 1 myopic of 6."""
+    hw = health_world
+    p = hw.pupils
+    school, year, last = hw.base.school_a, hw.base.year, hw.last_year
+    last_rows = [grade3_row(s, 年级="二年级", rope="90") for s in p]
+    services.import_fitness(actor=None, path=write_csv(tmp_path / "f0.csv", FITNESS_HEADERS,
+                                                       last_rows), school=school, year=last)
+    rows = [grade3_row(s) for s in p[:5]] + [failing_row(p[5]),
+                                             grade3_row(p[6], 免测原因="骨折")]
+    services.import_fitness(actor=None, path=write_csv(tmp_path / "f1.csv", FITNESS_HEADERS,
+                                                       rows), school=school, year=year)
+    before = [vision_row(s, 年级="2") for s in p[:5]] + [myopic_row(p[5], 年级="2")]
+    services.import_vision(actor=None, path=write_csv(tmp_path / "v0.csv", VISION_HEADERS,
+                                                      before), school=school, year=last)
+    now = [myopic_row(p[0], sphere="-6.25"), myopic_row(p[1]), vision_row(p[2]),
+           vision_row(p[3]), vision_row(p[4]), myopic_row(p[5])]
+    services.import_vision(actor=None, path=write_csv(tmp_path / "v1.csv", VISION_HEADERS,
+                                                      now), school=school, year=year)
+    return hw

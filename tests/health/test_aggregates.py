@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from edugov.health import selectors, services
+from edugov.health import selectors
 from edugov.health.indicators import HEALTH_INDICATORS
 from edugov.health.rules.rates import rank, summarise, weak_items
 from edugov.metrics import services as metrics_services
@@ -14,39 +14,6 @@ from edugov.metrics.engine import warehouse
 from edugov.metrics.engine.backends import open_source
 from edugov.metrics.engine.compute import IndicatorDef, compute
 from edugov.metrics.models import Indicator
-from tests.health.conftest import (
-    FITNESS_HEADERS,
-    VISION_HEADERS,
-    failing_row,
-    grade3_row,
-    myopic_row,
-    vision_row,
-    write_csv,
-)
-
-
-@pytest.fixture
-def imported(health_world, tmp_path):
-    """School A, 2025: 7 pupils — 5 pass, 1 fails, 1 exempt; 2024: all 7 grade 2, pass.
-    Screenings 2025: 3 myopic (one high) of 6; 2024: 1 myopic of 6."""
-    hw = health_world
-    p = hw.pupils
-    school, year, last = hw.base.school_a, hw.base.year, hw.last_year
-    last_rows = [grade3_row(s, 年级="二年级", rope="90") for s in p]
-    services.import_fitness(actor=None, path=write_csv(tmp_path / "f0.csv", FITNESS_HEADERS,
-                                                       last_rows), school=school, year=last)
-    rows = [grade3_row(s) for s in p[:5]] + [failing_row(p[5]),
-                                             grade3_row(p[6], 免测原因="骨折")]
-    services.import_fitness(actor=None, path=write_csv(tmp_path / "f1.csv", FITNESS_HEADERS,
-                                                       rows), school=school, year=year)
-    before = [vision_row(s, 年级="2") for s in p[:5]] + [myopic_row(p[5], 年级="2")]
-    services.import_vision(actor=None, path=write_csv(tmp_path / "v0.csv", VISION_HEADERS,
-                                                      before), school=school, year=last)
-    now = [myopic_row(p[0], sphere="-6.25"), myopic_row(p[1]), vision_row(p[2]),
-           vision_row(p[3]), vision_row(p[4]), myopic_row(p[5])]
-    services.import_vision(actor=None, path=write_csv(tmp_path / "v1.csv", VISION_HEADERS,
-                                                      now), school=school, year=year)
-    return hw
 
 
 def test_fitness_rates_by_school_and_county(imported, personas):

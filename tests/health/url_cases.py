@@ -28,6 +28,9 @@ HEALTH_CASES: list[Case] = [
     *(Case(f"health:{name}", registry_only())
       for name in ("office", "results", "follow_ups", "dashboard")),
     Case("health:my_children", expect(200, anonymous=LOGIN)),
+    # Error workbooks are named by the uploading session only: a token from nowhere is 404.
+    Case("health:error_workbook", registry_only(404),
+         kwargs=lambda w: {"token": "0123456789abcdef0123456789abcdef"}),
     Case("health:student_report", seen_by(SEES_A, 200), label="county A",
          kwargs=lambda w: {"pk": w.student_a.pk}),
     Case("health:student_report", seen_by(SEES_B, 200), label="county B",

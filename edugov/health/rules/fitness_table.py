@@ -3,9 +3,11 @@
 The layout follows the national upload template: one row per student and test, columns
 ``学籍号, 年级, 性别, 身高(cm), 体重(kg)`` and one column per item, blank where not tested;
 optional ``免测原因`` (a non-blank reason exempts the row, 因病或残疾免予执行) and ``补测``
-(是 marks the one retest of the year). Parsing is column-wise (pandas string methods), so a
-county's file validates as fast as it reads. No Django here: the CLI and the database import
-share it.
+(是 marks the one retest of the year). A *retest file* (``retest_file=True``) holds only
+补测 rows, sent later for students whose failing first result is already stored; the
+checks that need that stored result are ``retest_file_errors``, fed by the caller.
+Parsing is column-wise (pandas string methods), so a county's file validates as fast as it
+reads. No Django here: the CLI and the database import share it.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import pandas as pd
 from edugov.health.rules.fitness import (
     FitnessScores,
     level_of,
+    pass_mark,
     resolve_retest,
     score_fitness,
 )
@@ -146,8 +149,11 @@ def missing_columns(frame: pd.DataFrame, standard: FitnessStandard) -> list[str]
     return missing
 
 
-def parse_rows(frame: pd.DataFrame, *, first_row: int = 2) -> ParsedRows:
-    """Read every column at once; each unreadable or impossible cell becomes a RowError."""
+def parse_rows(frame: pd.DataFrame, *, first_row: int = 2,
+               retest_file: bool = False) -> ParsedRows:
+    """Read every column at once; each unreadable or impossible cell becomes a RowError.
+
+    In a retest file every row is a 补测 and its first test is not in the file."""
     text = frame.astype(str).apply(lambda col: col.str.strip().str.translate(_QUOTES))
     rows = np.arange(first_row, first_row + len(frame))
     errors: list[RowError] = []
@@ -176,8 +182,18 @@ def parse_rows(frame: pd.DataFrame, *, first_row: int = 2) -> ParsedRows:
             results[code] = _numbers(column(name), name, report,
                                      integer=code in COUNT_ITEMS, bounds_key=code)
     exempt = (column(EXEMPT_REASON) != "").to_numpy()
-    retest = column(RETEST).isin(YES).to_numpy()
-    _check_duplicates(student_no, retest, report)
+    if retest_file:
+        retest = np.ones(len(frame), dtype=bool)
+        marked = column(RETEST)
+        report((marked != "") & ~marked.isin(YES), RETEST,
+               "补测文件中每一行都是补测成绩（「补测」列应为“是”或留空）")
+        report(exempt, EXEMPT_REASON, "补测成绩不能填写免测原因")
+        filled = (student_no != "").to_numpy()
+        again = student_no.duplicated(keep="first").to_numpy() & filled
+        report(again, STUDENT_NO, "同一学生在补测文件中出现多次（每学年仅可补测一次）")
+    else:
+        retest = column(RETEST).isin(YES).to_numpy()
+        _check_duplicates(student_no, retest, report)
     errors.sort(key=lambda e: e.row)
     return ParsedRows(
         row_numbers=rows, student_no=student_no.to_numpy(dtype=object),
@@ -272,13 +288,15 @@ class ScoredRows:
     bad: np.ndarray  # rows named by any error
 
 
-def validate_and_score(standard: FitnessStandard, frame: pd.DataFrame) -> ScoredRows:
+def validate_and_score(standard: FitnessStandard, frame: pd.DataFrame, *,
+                       retest_file: bool = False) -> ScoredRows:
     """Parse, score and check a table whose headers are already normalised.
 
     Errors: unreadable or impossible cells, duplicates, required items missing for the
-    row's grade and sex (unless exempt), and retests not allowed.
+    row's grade and sex (unless exempt), and retests not allowed — for a retest file only
+    those the file shows; ``retest_file_errors`` adds the ones needing stored results.
     """
-    parsed = parse_rows(frame)
+    parsed = parse_rows(frame, retest_file=retest_file)
     bad = parsed.bad_rows()
     # Bad rows are scored as a harmless stand-in, then blanked, so the arrays stay whole.
     sex = np.where(bad | (parsed.sex < 0), 0, parsed.sex)
@@ -287,7 +305,8 @@ def validate_and_score(standard: FitnessStandard, frame: pd.DataFrame) -> Scored
                            weight_kg=parsed.weight_kg, results=parsed.results,
                            exempt=parsed.exempt)
     errors = list(parsed.errors) + _missing_item_errors(parsed, scores, bad)
-    errors += _retest_errors(standard, parsed, scores, bad)
+    if not retest_file:
+        errors += _retest_errors(standard, parsed, scores, bad)
     errors.sort(key=lambda e: e.row)
     return ScoredRows(parsed, scores, errors, parsed.bad_rows(errors))
 
@@ -324,6 +343,35 @@ def _retest_errors(standard: FitnessStandard, parsed: ParsedRows, scores: Fitnes
     refused = outcome.retest_not_allowed & parsed.retest & ~bad
     return [RowError(int(r), RETEST, "首次测试成绩已及格，不得补测")
             for r in parsed.row_numbers[refused]]
+
+
+def retest_file_errors(standard: FitnessStandard, parsed: ParsedRows, *,
+                       has_first: np.ndarray, first_exempt: np.ndarray,
+                       first_total: np.ndarray, retested_before: np.ndarray,
+                       usable: np.ndarray) -> list[RowError]:
+    """The 补测 rule against each row's stored first result of the year: there must be
+    one, not 免测, not already retested, and failing ("不及格者…准予补测一次").
+
+    Per row: ``has_first`` a result is stored, ``first_exempt`` it is 免测, ``first_total``
+    its 学年总分 (the first test's, NaN if none), ``retested_before`` it is already a 补测;
+    ``usable`` excludes rows refused for other reasons, so each problem is named once.
+    """
+    rows = parsed.row_numbers
+    missing = usable & ~has_first
+    exempt = usable & has_first & first_exempt
+    again = usable & has_first & ~first_exempt & retested_before
+    with np.errstate(invalid="ignore"):
+        passed = usable & has_first & ~first_exempt & ~retested_before & (
+            first_total >= pass_mark(standard))
+    errors = [RowError(int(r), STUDENT_NO, "该生本学年没有首次测试成绩，不能单独导入补测")
+              for r in rows[missing]]
+    errors += [RowError(int(r), STUDENT_NO, "该生本学年免测，不能补测") for r in rows[exempt]]
+    errors += [RowError(int(r), STUDENT_NO, "该生本学年已补测一次，每学年仅可补测一次")
+               for r in rows[again]]
+    errors += [RowError(int(r), STUDENT_NO,
+                        f"首次测试成绩已及格（学年总分 {t:.1f}），不得补测")
+               for r, t in zip(rows[passed], first_total[passed], strict=True)]
+    return sorted(errors, key=lambda e: e.row)
 
 
 def first_and_retest_totals(parsed: ParsedRows,

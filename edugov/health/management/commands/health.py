@@ -5,6 +5,8 @@
 exit 0 when written (or a clean dry run), 1 when rows were refused (nothing written unless
 ``--skip-invalid``), 2 when the file, school or year is unusable.
 
+``import-fitness --retest`` takes a later file of 补测 results alone (see services).
+
 ``edugov health score-fitness IN.csv --out OUT.csv`` scores a school's 体质健康 results
 table by 《国家学生体质健康标准（2014年修订）》 (or another loaded standard). Exit codes:
 0 all rows scored; 1 some rows refused (each listed with row, column and reason; OUT is
@@ -59,6 +61,9 @@ class Command(BaseCommand):
                              help="跳过有误的行，只导入正确的行")
             sub.add_argument("--errors", type=Path,
                              help="把有误的行写入此文件（.xlsx 标红错误单元格，或 .csv）")
+            if name == "import-fitness":
+                sub.add_argument("--retest", action="store_true",
+                                 help="补测文件：只含补测成绩，每行替换该生本学年已导入的不及格成绩")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         if opts["subcommand"] == "score-fitness":
@@ -76,17 +81,20 @@ class Command(BaseCommand):
             school = Institution.objects.get(code=opts["school"])
         except Institution.DoesNotExist:
             raise CommandError(f"学校标识码不存在：{opts['school']}", returncode=2) from None
-        run = (services.import_fitness if opts["subcommand"] == "import-fitness"
-               else services.import_vision)
+        fitness = opts["subcommand"] == "import-fitness"
         try:
             year = services.year_or_current(opts["year"])
-            report = run(actor=None, path=opts["input"], school=school, year=year,
-                         skip_invalid=opts["skip_invalid"], dry_run=opts["dry_run"],
-                         errors_out=opts["errors"])
+            options: dict[str, Any] = {
+                "actor": None, "path": opts["input"], "school": school, "year": year,
+                "skip_invalid": opts["skip_invalid"], "dry_run": opts["dry_run"],
+                "errors_out": opts["errors"]}
+            report = (services.import_fitness(**options, retest=opts["retest"]) if fitness
+                      else services.import_vision(**options))
         except UnusableInput as error:
             raise CommandError(error.message, returncode=2) from error
         self.stdout.write(
-            f"{school.name} {year}：共{report.total}行，有误{report.refused_rows}行，"
+            f"{school.name} {year}" + ("补测" if opts.get("retest") else "")
+            + f"：共{report.total}行，有误{report.refused_rows}行，"
             f"写入{report.written}人" + ("（仅校验）" if report.dry_run else "")
             + (f"，新建跟进{report.follow_ups}项" if report.follow_ups else "")
             + (f"，抽取复测{report.rescreen}人" if report.rescreen else ""))
