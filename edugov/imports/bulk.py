@@ -10,17 +10,22 @@ PostgreSQL alike. Model-level Python defaults are filled in, since the SQL bypas
 from __future__ import annotations
 
 import datetime as dt
+import json
+import queue
 import sqlite3
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from itertools import chain
 from typing import Any
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.utils import timezone
 
 #: Rows per INSERT statement: big enough to amortise parsing, small enough for the
 #: parameter limit (checked below) and for PostgreSQL's planner.
 ROWS_PER_STATEMENT = 500
+#: Keys per select_in list: one parameter, so only memory bounds it.
+KEYS_PER_STATEMENT = 50_000
 
 
 def concrete_field(model: type[models.Model], name: str) -> models.Field:
@@ -112,9 +117,13 @@ class Writer:
             values.append(adapt(value) if adapt is not None and value is not None else value)
         return tuple(values)
 
-    def insert(self, rows: Sequence[Sequence[Any]], *,
-               returning: str | None = None) -> list[tuple[Any, Any]]:
-        """Insert ``rows``; with ``returning``, return (pk, that value) for each row."""
+    def insert(self, rows: Sequence[Sequence[Any]], *, returning: str | None = None,
+               pipe: StatementPipe | None = None) -> list[tuple[Any, Any]]:
+        """Insert ``rows``; with ``returning``, return (pk, that value) for each row.
+
+        With ``pipe``, statements run on its thread while the next ones are prepared.
+        """
+        assert pipe is None or returning is None, "a piped insert returns nothing"
         if not rows:
             return []
         fill = self._fill_values()
@@ -130,6 +139,9 @@ class Writer:
                 chunk = self._adapt(rows[start:start + per_statement], fill)
                 sql = (f"INSERT INTO {self.table} ({columns}) VALUES "
                        f"{', '.join([one] * len(chunk))}{back}")
+                if pipe is not None:
+                    pipe.execute(sql, list(chain.from_iterable(chunk)))
+                    continue
                 cursor.execute(sql, list(chain.from_iterable(chunk)))
                 if returning:
                     result.extend(cursor.fetchall())
@@ -161,10 +173,100 @@ class Writer:
             cursor.close()
 
 
+def reserve_ids(model: type[models.Model], count: int) -> list[int]:
+    """``count`` primary keys for rows about to be inserted in the current transaction,
+    so rows that point at them can be written without waiting for ``RETURNING``."""
+    assert connection.in_atomic_block, "ids are only reserved inside the write transaction"
+    if not count:
+        return []
+    table, pk = model._meta.db_table, str(model._meta.pk.column)
+    cursor = raw_cursor()
+    try:
+        if connection.vendor == "sqlite":
+            # AUTOINCREMENT hands out max(ever used) + 1; the transaction is IMMEDIATE, so
+            # it holds the write lock and nobody else can take these ids meanwhile.
+            quote = connection.ops.quote_name
+            cursor.execute(
+                "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = ?), 0), "
+                f"coalesce((SELECT max({quote(pk)}) FROM {quote(table)}), 0))", [table])
+            start = int(cursor.fetchone()[0]) + 1
+            return list(range(start, start + count))
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) "
+                       "FROM generate_series(1, %s)", [table, pk, count])
+        return sorted(int(r[0]) for r in cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+class StatementPipe:
+    """Runs statements in order on a worker thread, on this thread's connection, while
+    the caller prepares the next ones: the database works with the GIL released (sqlite3
+    and psycopg both let go of it), so a bulk write keeps both cores busy.
+
+    The caller must not touch the connection until :meth:`close`, which waits for the
+    last statement and raises the first error (as Django's database errors).
+    """
+
+    def __init__(self, depth: int = 4) -> None:
+        connection.ensure_connection()
+        # Django's connection objects are per thread: the worker uses this thread's.
+        self._wrapper = connections[DEFAULT_DB_ALIAS]
+        self._raw = self._wrapper.connection
+        self._queue: queue.Queue[tuple[str, list[Any]] | None] = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="edugov-bulk-writer",
+                                        daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        cursor = self._raw.cursor()
+        try:
+            while (item := self._queue.get()) is not None:
+                if self._error is None:
+                    try:
+                        with self._wrapper.wrap_database_errors:
+                            cursor.execute(*item)
+                    except BaseException as exc:  # handed to the caller in close()
+                        self._error = exc
+        finally:
+            cursor.close()
+
+    def execute(self, sql: str, params: list[Any]) -> None:
+        if self._error is not None:
+            self.close()
+        self._queue.put((sql, params))
+
+    def close(self) -> None:
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+    def __enter__(self) -> StatementPipe:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _in_list() -> str:
+    """One parameter holding a whole list of keys: a JSON array that SQLite's json_each
+    unpacks, or a PostgreSQL array. One statement, however many keys, instead of one
+    placeholder a key (and the batches the parameter limit would force)."""
+    if connection.vendor == "sqlite":
+        return "IN (SELECT value FROM json_each(?))"
+    return "= ANY(%s)"
+
+
+def _list_param(values: Sequence[Any]) -> Any:
+    return json.dumps(list(values)) if connection.vendor == "sqlite" else list(values)
+
+
 def select_in(model: type[models.Model], fields: Sequence[str],
               keys: dict[str, Sequence[Any]],
               where: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
-    """``SELECT fields WHERE (k1 IN (…) OR k2 IN (…)) AND f = v …`` for one batch, as tuples.
+    """``SELECT fields WHERE (k1 IN (…) OR k2 IN (…)) AND f = v …`` as tuples.
 
     The ORM spends ~3 µs a key preparing an ``__in`` list; a 300,000-row file looks
     up two keys a row. Date columns come back as dates on every backend.
@@ -177,9 +279,8 @@ def select_in(model: type[models.Model], fields: Sequence[str],
     params: list[Any] = []
     for name, values in keys.items():
         if values:
-            clauses.append(f"{column_of(model, name)} IN "
-                           f"({', '.join([mark] * len(values))})")
-            params.extend(values)
+            clauses.append(f"{column_of(model, name)} {_in_list()}")
+            params.append(_list_param(values))
     if not clauses:
         return []
     condition = f"({' OR '.join(clauses)})"

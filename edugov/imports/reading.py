@@ -1,4 +1,8 @@
-"""Reading an uploaded table (.xlsx/.xls with python-calamine, .csv in UTF-8 or GB18030)."""
+"""Reading an uploaded table (.xlsx/.xls with python-calamine, .csv in UTF-8 or GB18030).
+
+Big workbooks are first read whole-column by fastexcel (:func:`open_columns`) for the
+bulk fast path; the row reader here is the reference every file can fall back to.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import fastexcel
+import pyarrow as pa
 from python_calamine import CalamineError, CalamineWorkbook
 
 EXCEL_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls"})
@@ -34,6 +40,42 @@ class Table:
     rows: Iterator[tuple[int, Cells]]
     #: Data rows the file holds (an upper bound: blank rows are skipped later).
     total: int
+
+
+@dataclass
+class ColumnTable:
+    """A sheet as Arrow columns by (normalised) header; data starts on spreadsheet row 2."""
+
+    columns: dict[str, pa.Array]
+    #: Header → 0-based column index in the sheet (for the letters errors name).
+    positions: dict[str, int]
+    total: int
+
+
+def open_columns(path: str | Path) -> ColumnTable | None:
+    """The first sheet of an .xlsx as typed columns, or None where only the row reader
+    is sure to read it as the user sees it: a column mixing types (text and numbers),
+    repeated or blank headers, or a table not starting at A1."""
+    path = Path(path)
+    if path.suffix.lower() != ".xlsx" or not path.is_file():
+        return None
+    try:
+        # header_row=0 with skip_rows=0 pins the header to row 1 (fastexcel otherwise
+        # starts at the first non-empty row, which would shift our row numbers).
+        sheet = fastexcel.read_excel(str(path)).load_sheet(
+            0, header_row=0, skip_rows=0, dtype_coercion="strict", schema_sample_rows=None)
+        infos = sheet.available_columns()
+        table = sheet.to_arrow()
+    except Exception:  # any failure means: read it row by row instead
+        return None
+    names = [normalise_header(info.name) for info in infos]
+    if (any(info.column_name_from != "looked_up" for info in infos)
+            or [info.absolute_index for info in infos] != list(range(len(infos)))
+            or len(set(names)) != len(names) or "" in names):
+        return None
+    columns = {name: table.column(i) for i, name in enumerate(names) if name != ERROR_COLUMN}
+    positions = {name: i for i, name in enumerate(names)}
+    return ColumnTable(columns=columns, positions=positions, total=table.num_rows)
 
 
 def normalise_header(value: Any) -> str:

@@ -22,7 +22,7 @@ from edugov.core.models import AuditLog, User
 from edugov.imports import exports, workbooks
 from edugov.imports.entities import IMPORTERS
 from edugov.imports.models import Entity, ImportIssue, ImportJob
-from edugov.imports.pipeline import Context, Progress, RowError, validate
+from edugov.imports.pipeline import Context, Progress, RowError, validate, validate_columns
 from edugov.imports.reading import UnusableInput, open_table
 from edugov.imports.selectors import anchor_of, may_export, may_import, may_unmask
 from edugov.registry.models import AcademicYear
@@ -94,7 +94,9 @@ def import_file(
     file_name = file_name or Path(path).name
     ctx = Context(actor=actor, year=academic_year)
     # The workbook is not kept past validation: its cells are the biggest thing in memory.
-    checked = validate(importer, open_table(path), ctx, progress)
+    checked = validate_columns(importer, path, ctx, progress)
+    if checked is None:
+        checked = validate(importer, open_table(path), ctx, progress)
     outcome = ImportOutcome(entity=entity, file_name=file_name, total=checked.total,
                             valid=checked.valid, invalid=checked.invalid,
                             errors=checked.errors, dry_run=dry_run)

@@ -13,10 +13,19 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any, NamedTuple
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from edugov.imports import labels
-from edugov.imports.bulk import Writer, select_in
+from edugov.imports.bulk import (
+    KEYS_PER_STATEMENT,
+    StatementPipe,
+    Writer,
+    reserve_ids,
+    select_in,
+)
 from edugov.imports.entities.lookups import (
-    LOOKUP_BATCH,
     chunks,
     reachable_institution_ids,
     resolve_institutions,
@@ -31,10 +40,19 @@ from edugov.imports.pipeline import (
     duplicate_errors,
     is_set,
 )
-from edugov.imports.rules import cells
+from edugov.imports.rules import cells, vector
 from edugov.registry.choices import EnrolmentStatus
 from edugov.registry.models import Enrolment, SchoolClass, Student
-from edugov.registry.rules.identity import id_number_error, id_number_mismatch, student_no_error
+from edugov.registry.rules.identity import (
+    MALE,
+    check_characters,
+    digit_dates,
+    digit_values,
+    id_number_error,
+    id_number_mismatch,
+    id_numbers_checked,
+    student_no_error,
+)
 
 
 class StudentRow(NamedTuple):
@@ -61,28 +79,47 @@ def id_number(value: Any) -> str:
     return number
 
 
+def id_number_twin(column: pa.Array) -> vector.Parsed:
+    """:func:`id_number` over a column: 18 upper-cased ASCII characters passing every check."""
+    strings, ok = vector.text(upper=True)(column)
+    if not ok.any():
+        return strings, ok
+    ok &= vector.mask(pc.match_substring_regex(strings, r"^[0-9]{17}[0-9X]$"))
+    if ok.any():
+        picked = np.flatnonzero(ok)
+        codes = vector.fixed_width_bytes(strings.take(picked), 18)
+        assert codes is not None  # the pattern above fixed the width
+        ok[picked] &= id_numbers_checked(codes)[0]
+    return strings, ok
+
+
 COLUMNS = (
     Column("学籍号", "student_no", cells.identity_text, required=True, width=22,
-           note="19位：G+身份证号，或J/L开头的19位编号"),
-    Column("姓名", "name", cells.max_length(64), required=True, width=10),
+           note="19位：G+身份证号，或J/L开头的19位编号", fast=vector.text(upper=True)),
+    Column("姓名", "name", cells.max_length(64), required=True, width=10,
+           fast=vector.text(64)),
     Column("性别", "sex", cells.choice(labels.SEX, "性别"), required=True,
-           choices=tuple(labels.SEX), width=6, note="须与身份证号一致"),
+           choices=tuple(labels.SEX), width=6, note="须与身份证号一致",
+           fast=vector.choice(labels.SEX)),
     Column("出生日期", "birth_date", cells.parse_date, required=True, kind="date",
-           note="Excel日期或YYYY-MM-DD，须与身份证号一致"),
-    Column("身份证号", "id_number", id_number, width=22, note="18位，请以文本格式填写"),
+           note="Excel日期或YYYY-MM-DD，须与身份证号一致", fast=vector.date),
+    Column("身份证号", "id_number", id_number, width=22, note="18位，请以文本格式填写",
+           fast=id_number_twin),
     Column("学校标识码", "institution_code", cells.digits((10,), "学校标识码"), required=True,
-           note="10位，须在您的管辖范围内"),
+           note="10位，须在您的管辖范围内", fast=vector.digits((10,))),
     Column("年级", "grade", cells.grade(labels.GRADE, *labels.GRADE_RANGE), required=True,
            choices=tuple(labels.GRADE_LABEL.values()), width=8,
-           note="1–12或“一年级”…“高三”；幼儿园：小班/中班/大班"),
+           note="1–12或“一年级”…“高三”；幼儿园：小班/中班/大班",
+           fast=vector.integer_in(*labels.GRADE_RANGE, labels=labels.GRADE)),
     Column("班级", "class_number", cells.class_number, width=6,
-           note="年级内的班号，如 3 表示3班；班级不存在时自动创建"),
+           note="年级内的班号，如 3 表示3班；班级不存在时自动创建",
+           fast=vector.integer_in(1, 99)),
     Column("户籍类型", "hukou_type", cells.choice(labels.HUKOU, "户籍类型"), required=True,
-           choices=tuple(labels.HUKOU), width=8),
+           choices=tuple(labels.HUKOU), width=8, fast=vector.choice(labels.HUKOU)),
     Column("户籍所在地代码", "hukou_region_code", cells.digits((6, 9, 12), "户籍所在地代码"),
-           note="6、9或12位行政区划代码"),
-    Column("现住址", "address", cells.max_length(255), width=30),
-    Column("入学日期", "entry_date", cells.parse_date, kind="date"),
+           note="6、9或12位行政区划代码", fast=vector.digits((6, 9, 12))),
+    Column("现住址", "address", cells.max_length(255), width=30, fast=vector.text(255)),
+    Column("入学日期", "entry_date", cells.parse_date, kind="date", fast=vector.date),
 )
 
 #: Student columns compared and written, in this order (after the id when fetched).
@@ -111,6 +148,7 @@ class StudentImporter(Importer):
     columns = COLUMNS
     row_type = StudentRow
     needs_year = True
+    unique_keys = ("student_no", "id_number")
 
     def check_row(self, row: Any, ctx: Context) -> list[tuple[str, str]]:
         problems = []
@@ -133,6 +171,36 @@ class StudentImporter(Importer):
                 and row.entry_date <= row.birth_date:
             problems.append(("entry_date", "入学日期应晚于出生日期"))
         return problems
+
+    def check_columns(self, values: dict[str, pa.Array]) -> np.ndarray | None:
+        """check_row over whole columns of cells the twins accepted, for the fast path."""
+        student_nos = vector.fixed_width_bytes(values["student_no"], 19)
+        numbers = values["id_number"]
+        if student_nos is None or 0 < numbers.null_count < len(numbers):
+            return None  # odd shapes, or some rows with 身份证号 and some without: row path
+        prefix, body = student_nos[:, 0], student_nos[:, 1:]
+        g_rows = prefix == ord("G")
+        ok = np.isin(prefix, np.frombuffer(b"GJL", dtype=np.uint8))
+        births = values["birth_date"].to_numpy(zero_copy_only=False)
+        if numbers.null_count == 0:
+            ids = vector.fixed_width_bytes(numbers, 18)
+            if ids is None:
+                return None
+            valid, id_births, male = id_numbers_checked(ids)
+            ok &= valid & (id_births == births)
+            ok &= male == vector.mask(pc.equal(values["sex"], MALE))
+            # G + the row's own (valid) 身份证号 is a well-formed 学籍号.
+            ok &= ~g_rows | (body == ids).all(1)
+        else:
+            ok &= ~g_rows | id_numbers_checked(body)[0]
+        coded = ~g_rows
+        if coded.any():
+            ok[coded] &= _coded_numbers_valid(body[coded], prefix[coded] == ord("J"))
+        entries = values["entry_date"]
+        if entries.null_count < len(entries):
+            entered = pc.fill_null(entries, dt.date.max).to_numpy(zero_copy_only=False)
+            ok &= entered > births
+        return ok
 
     def check_rows(self, rows: Sequence[Any], ctx: Context) -> list[RowError]:
         errors = duplicate_errors(rows, "student_no", ctx, "学籍号")
@@ -215,12 +283,11 @@ class StudentImporter(Importer):
         assert ctx.year is not None
         work: StudentPlan = plan.payload
         classes = create_classes(ctx.year.pk, work.new_classes, work.classes)
-        students = Writer(Student, STUDENT_FIELDS)
-        # In 学籍号 order, the unique index grows at its end instead of splitting pages.
-        ids = dict((no, pk) for pk, no in students.insert(sorted(work.new_students),
-                                                           returning="student_no"))
-        students.update(work.changed_students, touch="updated_at")
-        enrolments = Writer(Enrolment, ("student", "academic_year", *ENROLMENT_FIELDS))
+        # In 学籍号 order, the unique index grows at its end instead of splitting pages;
+        # ids reserved up front let enrolments follow without waiting for RETURNING.
+        new_students = sorted(work.new_students)
+        ids = dict(zip((s[0] for s in new_students),
+                       reserve_ids(Student, len(new_students)), strict=True))
         inserts, updates = [], []
         year = ctx.year.pk
         for who, (institution, grade, class_key, status, entry), enrolment_id in work.enrolments:
@@ -233,15 +300,29 @@ class StudentImporter(Importer):
                 updates.append((*values, enrolment_id))
         # In student order too: the (student, year) indexes then grow at their end.
         inserts.sort(key=itemgetter(0))
-        enrolments.insert(inserts)
-        enrolments.update(updates)
+        with StatementPipe() as pipe:
+            Writer(Student, ("id", *STUDENT_FIELDS)).insert(
+                [(ids[s[0]], *s) for s in new_students], pipe=pipe)
+            Writer(Enrolment, ("student", "academic_year", *ENROLMENT_FIELDS)).insert(
+                inserts, pipe=pipe)
+        Writer(Student, STUDENT_FIELDS).update(work.changed_students, touch="updated_at")
+        Writer(Enrolment, ("student", "academic_year", *ENROLMENT_FIELDS)).update(updates)
+
+
+def _coded_numbers_valid(body: np.ndarray, j_rows: np.ndarray) -> np.ndarray:
+    """student_no_error's verdict for J/L 学籍号 bodies (18 digit bytes): digits only, a
+    real date in positions 7–14, and for J the MOD 11-2 check digit."""
+    digits, numeric = digit_values(body)
+    digits = np.where(numeric[:, None], digits, 0)
+    _, dated = digit_dates(digits[:, 6:14])
+    return numeric & dated & (~j_rows | (body[:, 17] == check_characters(digits[:, :17])))
 
 
 def existing_students(rows: Sequence[Any]) -> tuple[dict[str, tuple[Any, ...]], dict[str, str]]:
     """Students sharing a 学籍号 or 身份证号 with the file: by 学籍号, and 身份证号 → 学籍号."""
     by_no: dict[str, tuple[Any, ...]] = {}
     by_id: dict[str, str] = {}
-    for batch in chunks(rows, LOOKUP_BATCH // 2):
+    for batch in chunks(rows, KEYS_PER_STATEMENT):
         numbers = [r.student_no for r in batch if is_set(r.student_no)]
         ids = [r.id_number for r in batch if is_set(r.id_number)]
         for found in select_in(Student, ("id", *STUDENT_FIELDS),
@@ -255,7 +336,7 @@ def existing_students(rows: Sequence[Any]) -> tuple[dict[str, tuple[Any, ...]], 
 def existing_enrolments(year_id: int, student_ids: list[int]) -> dict[int, tuple[Any, ...]]:
     """student id → (enrolment id, institution, grade, class, status, entry date)."""
     found: dict[int, tuple[Any, ...]] = {}
-    for batch in chunks(student_ids):
+    for batch in chunks(student_ids, KEYS_PER_STATEMENT):
         for pk, student, *values in select_in(
                 Enrolment, ("id", "student", "institution", "grade", "school_class", "status",
                             "entry_date"), {"student": batch}, where={"academic_year": year_id}):
