@@ -20,6 +20,7 @@ from django.utils import timezone
 from edugov.core import audit
 from edugov.core.models import AuditLog, User
 from edugov.imports import exports, workbooks
+from edugov.imports.bulk import cyclic_gc_paused
 from edugov.imports.entities import IMPORTERS
 from edugov.imports.models import Entity, ImportIssue, ImportJob
 from edugov.imports.pipeline import Context, Progress, RowError, validate, validate_columns
@@ -74,6 +75,7 @@ def resolve_year(year: AcademicYear | int | None) -> AcademicYear:
     return found
 
 
+@cyclic_gc_paused()
 def import_file(
     *,
     actor: User | None,

@@ -186,3 +186,19 @@ def test_a_sheet_not_starting_on_row_1_goes_row_by_row(world, student_row, tmp_p
                            for v in student_row()])
     book.close()
     assert validate_columns(STUDENTS, path, Context(actor=None, year=world.year)) is None
+
+
+def test_the_cycle_collector_is_paused_during_an_import_only(world, student_row,
+                                                             students_xlsx, monkeypatch):
+    import gc
+
+    from edugov.imports.services import import_students
+
+    seen = []
+    plan = STUDENTS.plan
+    monkeypatch.setattr(type(STUDENTS), "plan",
+                        lambda self, rows, ctx: (seen.append(gc.isenabled()), plan(rows, ctx))[1])
+    assert gc.isenabled()
+    outcome = import_students(actor=None, path=students_xlsx([student_row()]), year=2025)
+    assert outcome.written and seen == [False]
+    assert gc.isenabled()
