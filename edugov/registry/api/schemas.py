@@ -43,6 +43,11 @@ def label(obj: Any, field: str) -> str:
     return str(getattr(obj, f"get_{field}_display")())
 
 
+def choice_label(field: str) -> staticmethod[[Any], str]:
+    """A ``resolve_<name>_label`` for ninja: the display label of the choice ``field``."""
+    return staticmethod(lambda obj: label(obj, field))
+
+
 def personal(obj: Any, field: str, masker: Any) -> str:
     """A personal field, masked unless the view attached an audited unmasking to ``obj``."""
     clear: dict[str, str] | None = getattr(obj, "unmasked", None)
@@ -161,9 +166,7 @@ class RegionOut(Schema):
     level_label: str
     parent_code: str | None = Field(None, description="上级行政区划代码")
 
-    @staticmethod
-    def resolve_level_label(obj: Any) -> str:
-        return label(obj, "level")
+    resolve_level_label = choice_label("level")
 
     @staticmethod
     def resolve_parent_code(obj: Any) -> str | None:
@@ -199,25 +202,11 @@ class InstitutionOut(Schema):
     art_rooms: int
     updated_at: dt.datetime
 
-    @staticmethod
-    def resolve_kind_label(obj: Any) -> str:
-        return label(obj, "kind")
-
-    @staticmethod
-    def resolve_ownership_label(obj: Any) -> str:
-        return label(obj, "ownership")
-
-    @staticmethod
-    def resolve_rating_label(obj: Any) -> str:
-        return label(obj, "rating")
-
-    @staticmethod
-    def resolve_locality_label(obj: Any) -> str:
-        return label(obj, "locality")
-
-    @staticmethod
-    def resolve_status_label(obj: Any) -> str:
-        return label(obj, "status")
+    resolve_kind_label = choice_label("kind")
+    resolve_ownership_label = choice_label("ownership")
+    resolve_rating_label = choice_label("rating")
+    resolve_locality_label = choice_label("locality")
+    resolve_status_label = choice_label("status")
 
 
 class InstitutionDetail(InstitutionOut):
@@ -282,9 +271,7 @@ class ClassOut(Schema):
     def resolve_academic_year(obj: Any) -> int:
         return int(obj.academic_year.start_year)
 
-    @staticmethod
-    def resolve_grade_label(obj: Any) -> str:
-        return label(obj, "grade")
+    resolve_grade_label = choice_label("grade")
 
 
 class StudentOut(Schema):
@@ -307,13 +294,8 @@ class StudentOut(Schema):
     grade: int | None = Field(None, description="当前学年年级")
     grade_label: str | None = None
 
-    @staticmethod
-    def resolve_sex_label(obj: Any) -> str:
-        return label(obj, "sex")
-
-    @staticmethod
-    def resolve_hukou_type_label(obj: Any) -> str:
-        return label(obj, "hukou_type")
+    resolve_sex_label = choice_label("sex")
+    resolve_hukou_type_label = choice_label("hukou_type")
 
     @staticmethod
     def resolve_student_no(obj: Any) -> str:
@@ -355,18 +337,14 @@ class EnrolmentOut(Schema):
     def resolve_academic_year(obj: Any) -> int:
         return int(obj.academic_year.start_year)
 
-    @staticmethod
-    def resolve_grade_label(obj: Any) -> str:
-        return label(obj, "grade")
+    resolve_grade_label = choice_label("grade")
 
     @staticmethod
     def resolve_school_class(obj: Any) -> dict[str, Any] | None:
         klass = obj.school_class
         return None if klass is None else {"id": klass.pk, "name": str(klass)}
 
-    @staticmethod
-    def resolve_status_label(obj: Any) -> str:
-        return label(obj, "status")
+    resolve_status_label = choice_label("status")
 
 
 class StudentDetail(StudentOut):
@@ -406,9 +384,7 @@ class StaffOut(Schema):
     post: str = Field(alias="current_post")
     post_label: str
 
-    @staticmethod
-    def resolve_sex_label(obj: Any) -> str:
-        return label(obj, "sex")
+    resolve_sex_label = choice_label("sex")
 
     @staticmethod
     def resolve_id_number(obj: Any) -> str:
@@ -418,29 +394,12 @@ class StaffOut(Schema):
     def resolve_phone(obj: Any) -> str:
         return personal(obj, "phone", mask_phone)
 
-    @staticmethod
-    def resolve_education_label(obj: Any) -> str:
-        return label(obj, "education")
-
-    @staticmethod
-    def resolve_title_label(obj: Any) -> str:
-        return label(obj, "title")
-
-    @staticmethod
-    def resolve_subject_label(obj: Any) -> str:
-        return label(obj, "subject")
-
-    @staticmethod
-    def resolve_backbone_level_label(obj: Any) -> str:
-        return label(obj, "backbone_level")
-
-    @staticmethod
-    def resolve_establishment_label(obj: Any) -> str:
-        return label(obj, "establishment")
-
-    @staticmethod
-    def resolve_post_label(obj: Any) -> str:
-        return label(obj, "current_post")
+    resolve_education_label = choice_label("education")
+    resolve_title_label = choice_label("title")
+    resolve_subject_label = choice_label("subject")
+    resolve_backbone_level_label = choice_label("backbone_level")
+    resolve_establishment_label = choice_label("establishment")
+    resolve_post_label = choice_label("current_post")
 
 
 class AssignmentOut(Schema):
@@ -451,9 +410,7 @@ class AssignmentOut(Schema):
     end: dt.date | None
     days: int = Field(description="任职天数（在任的算到今天）")
 
-    @staticmethod
-    def resolve_post_label(obj: Any) -> str:
-        return label(obj, "post")
+    resolve_post_label = choice_label("post")
 
     @staticmethod
     def resolve_days(obj: Any) -> int:
@@ -496,9 +453,7 @@ class GroupOut(Schema):
     founded: dt.date | None
     member_count: int = Field(description="现有成员学校数")
 
-    @staticmethod
-    def resolve_kind_label(obj: Any) -> str:
-        return label(obj, "kind")
+    resolve_kind_label = choice_label("kind")
 
 
 class PairingOut(Schema):
