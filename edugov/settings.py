@@ -143,6 +143,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
 AXES_ENABLED = env_bool("EDUGOV_LOGIN_THROTTLE", True)
+# Anonymous public hazard reports per IP an hour (core/ratelimit.py: counted in the
+# database, so the limit holds across gunicorn workers).
+EDUGOV_SAFETY_REPORT_LIMIT = int(os.environ.get("EDUGOV_SAFETY_REPORT_LIMIT", "5"))
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

@@ -124,3 +124,28 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.name} ({self.prefix}…)"
+
+
+class RateCounter(models.Model):
+    """Hits of one client in one fixed window of one rate limit (``core/ratelimit.py``).
+
+    A database row rather than a cache entry so every gunicorn worker counts against the
+    same number; rows of windows that have ended are deleted as new windows open.
+    """
+
+    bucket = models.CharField(max_length=32)
+    client = models.CharField(max_length=64)
+    #: Start and end of the window, Unix seconds: plain integers compare the same on
+    #: SQLite and PostgreSQL, and the window is arithmetic on them.
+    window_start = models.BigIntegerField()
+    expires = models.BigIntegerField(db_index=True)
+    hits = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("访问频率计数")
+        verbose_name_plural = _("访问频率计数")
+        constraints = [models.UniqueConstraint(fields=["bucket", "client", "window_start"],
+                                               name="ratecounter_one_per_window")]
+
+    def __str__(self) -> str:
+        return f"{self.bucket}:{self.client}@{self.window_start} = {self.hits}"

@@ -20,7 +20,7 @@ from django.db.models import Q
 from edugov.core.roles import INSTITUTION_ROLES, REGION_ROLES, REGISTRY_ROLES, Role
 
 if TYPE_CHECKING:
-    from edugov.core.models import User
+    from edugov.core.models import Membership, User
 
 M = TypeVar("M", bound=models.Model)
 
@@ -55,7 +55,7 @@ def scope_of(user: User | Any) -> Scope:
         paths: list[str] = []
         institutions: list[int] = []
         roles: set[str] = set()
-        for m in user.memberships.select_related("region").all():
+        for m in memberships_of(user):
             roles.add(m.role)
             if m.role in REGION_ROLES and m.region is not None:
                 paths.append(m.region.path)
@@ -68,6 +68,18 @@ def scope_of(user: User | Any) -> Scope:
         )
     user._edugov_scope = scope  # type: ignore[union-attr]
     return scope
+
+
+def memberships_of(user: User | Any) -> list[Membership]:
+    """The user's memberships with their region and institution, read once per request:
+    the scope and the top bar's "acting as" both need them (cached on the user object)."""
+    if user is None or not user.is_authenticated:
+        return []
+    cached = getattr(user, "_edugov_memberships", None)
+    if cached is None:
+        cached = list(user.memberships.select_related("region", "institution"))
+        user._edugov_memberships = cached  # type: ignore[union-attr]
+    return cached
 
 
 def _outermost(paths: list[str]) -> tuple[str, ...]:

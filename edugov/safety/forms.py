@@ -6,6 +6,7 @@ from django import forms
 
 from edugov.registry.models import Institution, Region
 from edugov.safety.choices import (
+    AreaKind,
     Domain,
     Frequency,
     Grade,
@@ -144,6 +145,54 @@ class RiskForm(forms.Form):
     owner_name = forms.CharField(label="管控责任人", max_length=64)
     review_due = forms.DateField(label="下次评估日期",
                                  widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class RiskEditForm(forms.Form):
+    """Correct or re-assess an entry; the school stays (a risk does not move)."""
+
+    domain = forms.ChoiceField(label="风险类别", choices=Domain.choices)
+    title = forms.CharField(label="风险点", max_length=255)
+    likelihood = forms.IntegerField(label="可能性（1–5）", min_value=1, max_value=5)
+    severity = forms.IntegerField(label="严重程度（1–5）", min_value=1, max_value=5)
+    controls = forms.CharField(label="管控措施", widget=forms.Textarea(attrs={"rows": 2}))
+    owner_name = forms.CharField(label="管控责任人", max_length=64)
+    review_due = forms.DateField(label="下次评估日期",
+                                 widget=forms.DateInput(attrs={"type": "date"}))
+    reviewed = forms.DateField(label="本次评估日期（填写即记为一次复评）", required=False,
+                               widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        if data.get("reviewed") and data.get("review_due") and \
+                data["review_due"] <= data["reviewed"]:
+            raise forms.ValidationError("下次评估日期应晚于本次评估日期")
+        return data
+
+
+class RetireForm(forms.Form):
+    reason = forms.CharField(label="销册理由", max_length=255)
+
+
+def _phone(label: str) -> forms.RegexField:
+    return forms.RegexField(label=label, regex=r"^\d{7,15}$", required=False,
+                            error_messages={"invalid": "请填写7–15位数字"})
+
+
+class AreaEditForm(forms.Form):
+    """An area's name and type and its owner (楼栋/区域责任人)."""
+
+    name = forms.CharField(label="区域名称", max_length=64)
+    kind = forms.ChoiceField(label="区域类型", choices=AreaKind.choices)
+    owner_name = forms.CharField(label="区域责任人（留空表示暂无，列入网格空缺）", max_length=64,
+                                 required=False)
+    owner_phone = _phone("责任人电话（留空则沿用原电话）")
+
+
+class AreaForm(AreaEditForm):
+    institution = forms.ModelChoiceField(label="学校", queryset=Institution.objects.none())
+    owner_name = forms.CharField(label="区域责任人（可稍后指定）", max_length=64, required=False)
+    owner_phone = _phone("责任人电话")
+    field_order = ["institution", "name", "kind", "owner_name", "owner_phone"]
 
 
 class IncidentForm(forms.Form):

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
@@ -74,6 +74,35 @@ def inspections_for(user: Any) -> QuerySet[Inspection]:
 
 def risks_for(user: Any) -> QuerySet[RiskEntry]:
     return visible_to(user, RiskEntry.objects.filter(active=True)).select_related("institution")
+
+
+def risk_register(user: Any, *, retired: bool = False) -> QuerySet[RiskEntry]:
+    """Entries in the register, or those retired from it (销册), in reach."""
+    return visible_to(user, RiskEntry.objects.filter(active=not retired)).select_related(
+        "institution")
+
+
+def any_risk_for(user: Any) -> QuerySet[RiskEntry]:
+    """In the register or retired: what the edit page may open (a retired one to reinstate)."""
+    return visible_to(user, RiskEntry.objects.all()).select_related("institution__region")
+
+
+def areas_for(user: Any, *, retired: bool = False) -> QuerySet[SafetyArea]:
+    """Areas in use (or retired) in reach, each with ``owners``: its current owner post."""
+    owners = GridPost.objects.filter(level=grid.AREA_OWNER, active=True).order_by("-pk")
+    return (visible_to(user, SafetyArea.objects.filter(active=not retired))
+            .select_related("institution")
+            .prefetch_related(Prefetch("posts", queryset=owners, to_attr="owners"))
+            .order_by("institution__code", "name"))
+
+
+def any_area_for(user: Any) -> QuerySet[SafetyArea]:
+    return visible_to(user, SafetyArea.objects.all()).select_related("institution__region")
+
+
+def area_owner(area: SafetyArea) -> GridPost | None:
+    """The area's current owner post, if anyone holds it."""
+    return GridPost.objects.filter(area=area, level=grid.AREA_OWNER, active=True).first()
 
 
 def major_risks(user: Any) -> QuerySet[RiskEntry]:

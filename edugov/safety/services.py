@@ -14,15 +14,15 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from edugov.core import audit
 from edugov.core.models import AuditLog, User
 from edugov.core.roles import Role
-from edugov.core.scoping import scope_of, visible_to
+from edugov.core.scoping import memberships_of, scope_of, visible_to
 from edugov.registry.models import Institution, Region
-from edugov.safety import notifications
+from edugov.safety import notifications, selectors
 from edugov.safety import workflow as wf
 from edugov.safety.choices import (
     SERIOUS_INCIDENT,
@@ -69,6 +69,26 @@ def _is_bureau(actor: User | None) -> bool:
     return scope_of(actor).has_role(*BUREAU_ROLES)
 
 
+def manages(actor: User | Any, institution: Institution) -> bool:
+    """May ``actor`` keep ``institution``'s registers (risks, areas)? Its school admin and the
+    bureaus over it may; teachers only read them. Memberships, not the scope: a teacher at
+    this school who is school admin elsewhere does not manage this one."""
+    scope = scope_of(actor)
+    if scope.everything:
+        return True
+    path = institution.region.path
+    return any(
+        (m.role == Role.SCHOOL_ADMIN and m.institution_id == institution.pk)
+        or (m.role in BUREAU_ROLES and m.region is not None and path.startswith(m.region.path))
+        for m in memberships_of(actor))
+
+
+def _ensure_manages(actor: User | None, institution: Institution) -> None:
+    _ensure_reaches(actor, institution)
+    if not manages(actor, institution):
+        raise PermissionDenied("只有学校管理员或教育局可以维护")
+
+
 def end_of(day: dt.date) -> dt.datetime:
     """Midnight after ``day`` in the bureau's time zone: a date deadline lasts all day."""
     return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time()))
@@ -77,12 +97,83 @@ def end_of(day: dt.date) -> dt.datetime:
 # -- grid -------------------------------------------------------------------------------
 
 
+def _unique_area_name(institution: Institution, name: str, *, but: int | None = None) -> None:
+    same = SafetyArea.objects.filter(institution=institution, name=name)
+    if but is not None:
+        same = same.exclude(pk=but)
+    if same.exists():
+        raise ValidationError(f"{institution.name}已有名为“{name}”的区域（含已停用的）")
+
+
 @transaction.atomic
-def add_area(*, actor: User | None, institution: Institution, name: str, kind: str) -> SafetyArea:
-    _ensure_reaches(actor, institution)
-    area = SafetyArea.objects.create(institution=institution, name=name, kind=kind)
+def add_area(*, actor: User | None, institution: Institution, name: str, kind: str,
+             owner_name: str = "", owner_phone: str = "") -> SafetyArea:
+    """A building or area of a school, with its owner (楼栋/区域责任人) when named."""
+    _ensure_manages(actor, institution)
+    name = name.strip()
+    _unique_area_name(institution, name)
+    try:
+        with transaction.atomic():
+            area = SafetyArea.objects.create(institution=institution, name=name, kind=kind)
+    except IntegrityError as exc:  # the same name added at the same moment
+        raise ValidationError(f"{institution.name}已有名为“{name}”的区域") from exc
     audit.record(actor=actor, action=AuditLog.Action.CREATE, entity=audit.entity_name(area),
                  object_id=area.pk, summary=f"{institution.name} {name}")
+    if owner_name.strip():
+        appoint(actor=actor, level=grid.AREA_OWNER, area=area, person_name=owner_name.strip(),
+                phone=owner_phone)
+    return area
+
+
+@transaction.atomic
+def update_area(*, actor: User | None, area: SafetyArea, name: str, kind: str,
+                owner_name: str, owner_phone: str = "") -> SafetyArea:
+    """Rename or re-type an area and change its owner: a new name (or phone) appoints a new
+    holder, the earlier one stepping down (kept); a blank name leaves the post vacant (a gap);
+    a blank phone keeps the current one."""
+    _ensure_manages(actor, area.institution)
+    if not area.active:  # an owner of a retired area would be a post nobody checks
+        raise ValidationError("该区域已停用，请先恢复使用")
+    name, owner_name = name.strip(), owner_name.strip()
+    _unique_area_name(area.institution, name, but=area.pk)
+    before = {"name": area.name, "kind": area.kind}
+    area.name, area.kind = name, kind
+    area.save(update_fields=["name", "kind"])
+    current = selectors.area_owner(area)
+    if not owner_name and current is not None:
+        vacate(actor=actor, post=current)
+    elif owner_name and (current is None or current.person_name != owner_name
+                         or (owner_phone and owner_phone != current.phone)):
+        same_person = current is not None and current.person_name == owner_name
+        appoint(actor=actor, level=grid.AREA_OWNER, area=area, person_name=owner_name,
+                phone=owner_phone or (current.phone if same_person and current else ""))
+    audit.record(actor=actor, action=AuditLog.Action.UPDATE, entity=audit.entity_name(area),
+                 object_id=area.pk, summary=f"{area.institution.name} {name}",
+                 details={"before": before})
+    return area
+
+
+@transaction.atomic
+def retire_area(*, actor: User | None, area: SafetyArea) -> SafetyArea:
+    """An area no longer in use (demolished, merged): kept, no longer a grid gap; its owner
+    steps down (kept too). Past hazards still name it."""
+    _ensure_manages(actor, area.institution)
+    SafetyArea.objects.filter(pk=area.pk).update(active=False)
+    area.active = False
+    GridPost.objects.filter(area=area, active=True).update(active=False)
+    audit.record(actor=actor, action=AuditLog.Action.UPDATE, entity=audit.entity_name(area),
+                 object_id=area.pk, summary=f"停用区域 {area.institution.name} {area.name}")
+    return area
+
+
+@transaction.atomic
+def reinstate_area(*, actor: User | None, area: SafetyArea) -> SafetyArea:
+    """Back in use; it needs an owner again (shown as a gap until one is named)."""
+    _ensure_manages(actor, area.institution)
+    SafetyArea.objects.filter(pk=area.pk).update(active=True)
+    area.active = True
+    audit.record(actor=actor, action=AuditLog.Action.UPDATE, entity=audit.entity_name(area),
+                 object_id=area.pk, summary=f"恢复区域 {area.institution.name} {area.name}")
     return area
 
 
@@ -415,9 +506,17 @@ def supervise(*, actor: User | None, hazard: Hazard) -> Hazard:
     return hazard
 
 
+def after_transition(change: StateChange) -> None:
+    """The hazard and inspection workflows' hook (``Workflow.on_transition``), called for
+    each history row inside its step's transaction: escalations are acted on here."""
+    missed = change.workflow == wf.INSPECTION.name and change.transition == "miss"
+    if change.transition.startswith(wf.ESCALATE_PREFIX) or missed:
+        on_escalated(change)
+
+
 def on_escalated(change: StateChange) -> None:
-    """Called for each escalation history row (see apps.py): raise the supervising level
-    and tell the people at that level. Runs inside the escalation's transaction."""
+    """Raise an overdue hazard's supervising level and tell the people at that level (or,
+    for a missed inspection, the principals and the county)."""
     if change.workflow == wf.HAZARD.name:
         hazard = Hazard.objects.select_related("institution__region").get(pk=change.object_id)
         level = min(hazard.supervision_level + 1, SupervisionLevel.CITY)
@@ -500,7 +599,7 @@ def mark_read(*, actor: User, notification_ids: Sequence[int],
 def register_risk(*, actor: User | None, institution: Institution, domain: str, title: str,
                   likelihood: int, severity: int, controls: str, owner_name: str,
                   review_due: dt.date) -> RiskEntry:
-    _ensure_reaches(actor, institution)
+    _ensure_manages(actor, institution)
     try:
         grade = risk_matrix().grade(likelihood, severity)
     except ValueError as exc:
@@ -529,6 +628,59 @@ def review_risk(*, actor: User | None, risk: RiskEntry, likelihood: int, severit
     risk.save()
     audit.record(actor=actor, action=AuditLog.Action.UPDATE, entity=audit.entity_name(risk),
                  object_id=risk.pk, summary=f"复评 {risk.title}", details={"before": before})
+    return risk
+
+
+@transaction.atomic
+def update_risk(*, actor: User | None, risk: RiskEntry, domain: str, title: str,
+                likelihood: int, severity: int, controls: str, owner_name: str,
+                review_due: dt.date, reviewed: dt.date | None = None) -> RiskEntry:
+    """Correct or re-assess an entry: regraded from likelihood × severity; ``reviewed``
+    records a review (复评) on that date. The audit row keeps what changed."""
+    _ensure_manages(actor, risk.institution)
+    try:
+        grade = risk_matrix().grade(likelihood, severity)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from exc
+    after: dict[str, Any] = {
+        "domain": domain, "title": title.strip(), "likelihood": likelihood,
+        "severity": severity, "grade": grade, "controls": controls,
+        "owner_name": owner_name.strip(), "review_due": review_due}
+    if reviewed is not None:
+        after["last_reviewed"] = reviewed
+    changed = {k: (getattr(risk, k), v) for k, v in after.items() if getattr(risk, k) != v}
+    for key, value in after.items():
+        setattr(risk, key, value)
+    risk.save(update_fields=list(after))
+    audit.record(actor=actor, action=AuditLog.Action.UPDATE, entity=audit.entity_name(risk),
+                 object_id=risk.pk,
+                 summary=f"{'复评' if reviewed else '修改'} {risk.title} "
+                         f"{grading.GRADE_LABELS[grade]}",
+                 details={"changed": {k: [str(a), str(b)] for k, (a, b) in changed.items()}})
+    return risk
+
+
+@transaction.atomic
+def retire_risk(*, actor: User | None, risk: RiskEntry, reason: str) -> RiskEntry:
+    """销册: the risk is gone (hazard removed, activity ended); kept, out of the register."""
+    _ensure_manages(actor, risk.institution)
+    if not reason.strip():
+        raise ValidationError("请填写销册理由")
+    RiskEntry.objects.filter(pk=risk.pk).update(active=False)
+    risk.active = False
+    audit.record(actor=actor, action=AuditLog.Action.UPDATE, entity=audit.entity_name(risk),
+                 object_id=risk.pk, summary=f"销册 {risk.title}",
+                 details={"reason": reason.strip()})
+    return risk
+
+
+@transaction.atomic
+def reinstate_risk(*, actor: User | None, risk: RiskEntry) -> RiskEntry:
+    _ensure_manages(actor, risk.institution)
+    RiskEntry.objects.filter(pk=risk.pk).update(active=True)
+    risk.active = True
+    audit.record(actor=actor, action=AuditLog.Action.UPDATE, entity=audit.entity_name(risk),
+                 object_id=risk.pk, summary=f"恢复在册 {risk.title}")
     return risk
 
 

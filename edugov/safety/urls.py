@@ -21,5 +21,10 @@ urlpatterns = [
     path("checklists/", views.checklists_page, name="checklists"),
     path("schedules/", views.schedules_page, name="schedules"),
     path("risks/", views.risks_page, name="risks"),
+    path("risks/<int:pk>/", views.risk_edit, name="risk_edit"),
+    path("risks/<int:pk>/archive/", views.risk_archive, name="risk_archive"),
+    path("areas/", views.areas_page, name="areas"),
+    path("areas/<int:pk>/", views.area_edit, name="area_edit"),
+    path("areas/<int:pk>/archive/", views.area_archive, name="area_archive"),
     path("incidents/", views.incidents_page, name="incidents"),
 ]

@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from edugov.core.ratelimit import over_limit
-from edugov.core.roles import REGISTRY_ROLES
+from edugov.core.roles import REGISTRY_ROLES, REGISTRY_WRITE_ROLES
 from edugov.core.scoping import scope_of
 from edugov.registry.models import Region
 from edugov.safety import exports, forms, paging, rows, selectors, services
@@ -340,6 +340,22 @@ def _save(request: HttpRequest, form: Any, write: Callable[[dict[str, Any]], str
     return redirect(back)
 
 
+def _save_or_show(request: HttpRequest, form: Any, write: Callable[[dict[str, Any]], str],
+                  back: str) -> HttpResponse | None:
+    """Like ``_save``, but a refused value (a name already used, a bad grading) is shown
+    on the form again with what was typed, rather than after a redirect."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        messages.success(request, write(form.cleaned_data))
+    except ValidationError as exc:
+        form.add_error(None, _error_text(exc))
+        return None
+    except PermissionDenied as exc:
+        messages.error(request, _error_text(exc) or "您没有执行此操作的权限")
+    return redirect(back)
+
+
 def _scoped_schools(form: Any, user: Any) -> Any:
     form.fields["institution"].queryset = selectors.institutions_for(user)
     return form
@@ -407,9 +423,22 @@ def schedules_page(request: HttpRequest) -> HttpResponse:
     return render(request, "safety/schedules.html", {"form": form, "page": page, "query": ""})
 
 
+def _keeps_registers(user: Any) -> bool:
+    """Shows the forms of the risk register and areas: school admins and bureaus keep them,
+    teachers read them (the services check each school)."""
+    return scope_of(user).has_role(*REGISTRY_WRITE_ROLES)
+
+
+def _managed(user: Any, obj: Any) -> Any:
+    """``obj`` (already in reach) if ``user`` keeps its school's registers, else 403."""
+    if not services.manages(user, obj.institution):
+        raise PermissionDenied
+    return obj
+
+
 @safety_page
 def risks_page(request: HttpRequest) -> HttpResponse:
-    """风险分级管控: the register in reach (重大 first) and registering a risk."""
+    """风险分级管控: the register in reach (重大 first), registering a risk, the retired ones."""
     user = request.user
     form = _scoped_schools(forms.RiskForm(request.POST or None), user)
 
@@ -419,9 +448,106 @@ def risks_page(request: HttpRequest) -> HttpResponse:
 
     if (done := _save(request, form, register, "safety:risks")) is not None:
         return done
-    risks = selectors.risks_for(user).order_by("-severity", "-likelihood", "institution__code")
+    retired = request.GET.get("show") == "retired"
+    risks = selectors.risk_register(user, retired=retired).order_by(
+        "-severity", "-likelihood", "institution__code", "pk")
     return render(request, "safety/risks.html", {
-        "form": form, "page": paginate(request, risks), "query": ""})
+        "form": form, "page": paginate(request, risks), "retired": retired,
+        "query": "show=retired&" if retired else "", "can_edit": _keeps_registers(user)})
+
+
+@safety_page
+def risk_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct, re-assess (复评) or retire (销册) one entry of the register."""
+    risk = _managed(request.user, get_object_or_404(selectors.any_risk_for(request.user), pk=pk))
+    initial = {f: getattr(risk, f) for f in forms.RiskEditForm.base_fields if f != "reviewed"}
+    form = forms.RiskEditForm(request.POST or None, initial=initial)
+
+    def update(data: dict[str, Any]) -> str:
+        services.update_risk(actor=request.user, risk=risk, **data)  # type: ignore[arg-type]
+        return f"已保存风险点：{risk.title}（{risk.get_grade_display()}）"
+
+    if (done := _save_or_show(request, form, update, "safety:risks")) is not None:
+        return done
+    return render(request, "safety/risk_edit.html", {
+        "risk": risk, "form": form, "retire_form": forms.RetireForm()})
+
+
+@require_POST
+@safety_page
+def risk_archive(request: HttpRequest, pk: int) -> HttpResponse:
+    """销册 (``action=retire`` with a reason) or back into the register (``reinstate``)."""
+    risk = _managed(request.user, get_object_or_404(selectors.any_risk_for(request.user), pk=pk))
+    action = request.POST.get("action")
+    try:
+        if action == "retire":
+            services.retire_risk(actor=request.user,  # type: ignore[arg-type]
+                                 risk=risk, reason=request.POST.get("reason", ""))
+            messages.success(request, f"已销册：{risk.title}")
+        elif action == "reinstate":
+            services.reinstate_risk(actor=request.user, risk=risk)  # type: ignore[arg-type]
+            messages.success(request, f"已恢复在册：{risk.title}")
+        else:
+            messages.error(request, "请选择销册或恢复在册")
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _error_text(exc))
+    return redirect("safety:risk_edit", pk=risk.pk)
+
+
+@safety_page
+def areas_page(request: HttpRequest) -> HttpResponse:
+    """楼栋/区域: the areas of schools in reach with their owners; adding one."""
+    user = request.user
+    form = _scoped_schools(forms.AreaForm(request.POST or None), user)
+
+    def add(data: dict[str, Any]) -> str:
+        area = services.add_area(actor=request.user, **data)  # type: ignore[arg-type]
+        return f"已添加区域：{area.institution.name} {area.name}"
+
+    if (done := _save_or_show(request, form, add, "safety:areas")) is not None:
+        return done
+    retired = request.GET.get("show") == "retired"
+    return render(request, "safety/areas.html", {
+        "form": form, "page": paginate(request, selectors.areas_for(user, retired=retired)),
+        "retired": retired, "query": "show=retired&" if retired else "",
+        "can_edit": _keeps_registers(user)})
+
+
+@safety_page
+def area_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Rename an area, change its owner (the earlier one steps down, kept), or stop using it."""
+    area = _managed(request.user, get_object_or_404(selectors.any_area_for(request.user), pk=pk))
+    owner = selectors.area_owner(area)
+    form = forms.AreaEditForm(request.POST or None, initial={
+        "name": area.name, "kind": area.kind, "owner_name": owner.person_name if owner else ""})
+
+    def update(data: dict[str, Any]) -> str:
+        services.update_area(actor=request.user, area=area, **data)  # type: ignore[arg-type]
+        return f"已保存区域：{area.name}"
+
+    if (done := _save_or_show(request, form, update, "safety:areas")) is not None:
+        return done
+    return render(request, "safety/area_edit.html", {"area": area, "owner": owner, "form": form})
+
+
+@require_POST
+@safety_page
+def area_archive(request: HttpRequest, pk: int) -> HttpResponse:
+    """停用 (``action=retire``: its owner steps down) or back in use (``reinstate``)."""
+    area = _managed(request.user, get_object_or_404(selectors.any_area_for(request.user), pk=pk))
+    action = request.POST.get("action")
+    try:
+        if action == "retire":
+            services.retire_area(actor=request.user, area=area)  # type: ignore[arg-type]
+            messages.success(request, f"已停用区域：{area.name}")
+        elif action == "reinstate":
+            services.reinstate_area(actor=request.user, area=area)  # type: ignore[arg-type]
+            messages.success(request, f"已恢复区域：{area.name}，请指定责任人")
+        else:
+            messages.error(request, "请选择停用或恢复")
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _error_text(exc))
+    return redirect("safety:area_edit", pk=area.pk)
 
 
 @safety_page

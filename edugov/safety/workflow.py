@@ -9,9 +9,13 @@ Inspections: 待检查 → 已完成; a missed one escalates to 逾期未检 and
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from edugov.core.roles import Role
 from edugov.workflow.definitions import Transition, Workflow
+
+if TYPE_CHECKING:
+    from edugov.workflow.models import StateChange
 
 SCHOOL = frozenset({Role.SCHOOL_ADMIN.value, Role.TEACHER.value})
 PRINCIPAL = frozenset({Role.SCHOOL_ADMIN.value})
@@ -24,6 +28,14 @@ OPEN_STATES = (REPORTED, ASSIGNED, RECTIFYING, SUBMITTED, VERIFIED)
 #: States whose deadline is the rectification deadline set by the hazard's grade.
 RECTIFICATION_STATES = (ASSIGNED, RECTIFYING)
 ESCALATE_PREFIX = "escalate_"
+
+
+def _after_transition(change: StateChange) -> None:
+    """Both workflows' ``on_transition`` hook: escalations raise the supervising level."""
+    # services imports this module (states, deadlines); importing it on call avoids the cycle.
+    from edugov.safety import services
+
+    services.after_transition(change)
 
 
 def _escalation(state: str) -> Transition:
@@ -56,6 +68,7 @@ HAZARD = Workflow(
     deadlines={REPORTED: dt.timedelta(days=2), ASSIGNED: dt.timedelta(days=7),
                RECTIFYING: dt.timedelta(days=7), SUBMITTED: dt.timedelta(days=3)},
     escalations={s: f"{ESCALATE_PREFIX}{s}" for s in (REPORTED, ASSIGNED, RECTIFYING, SUBMITTED)},
+    on_transition=_after_transition,
 )
 
 PLANNED, MISSED, COMPLETED = "planned", "missed", "completed"
@@ -71,4 +84,5 @@ INSPECTION = Workflow(
     ),
     final=frozenset({COMPLETED}),
     escalations={PLANNED: "miss"},
+    on_transition=_after_transition,
 )

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from edugov.core.roles import REGISTRY_ROLES, REGISTRY_WRITE_ROLES, Role
-from edugov.core.scoping import scope_of
+from edugov.core.scoping import memberships_of, scope_of
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ def acting_as(user: Any) -> list[str]:
     if not user.is_authenticated:
         return []
     lines = [str(_("系统管理员"))] if user.is_superuser else []
-    for m in user.memberships.select_related("region", "institution"):
+    for m in memberships_of(user):
         scope = m.region or m.institution
         lines.append(f"{m.get_role_display()} · {scope}" if scope else str(m.get_role_display()))
     return lines

@@ -8,8 +8,12 @@ Plain data, no Django: definitions are checked and unit-tested on their own.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from edugov.workflow.models import StateChange
 
 
 class WorkflowError(ValueError):
@@ -38,6 +42,10 @@ class Workflow:
     deadlines: Mapping[str, dt.timedelta] = field(default_factory=dict)
     #: Transition applied automatically to an overdue item in that state.
     escalations: Mapping[str, str] = field(default_factory=dict)
+    #: The scenario's hook: called with every history row the shared services write for
+    #: this workflow (start, transitions, escalations), inside the same transaction, so
+    #: what it does commits or rolls back with the step.
+    on_transition: Callable[[StateChange], None] | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         problems = list(self._problems())

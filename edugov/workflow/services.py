@@ -31,6 +31,8 @@ def _record(item: WorkflowItem, *, actor: User | None, name: str, old: str, new:
     audit.record(actor=actor, action=AuditLog.Action.UPDATE, entity=audit.entity_name(item),
                  object_id=item.pk, summary=f"{name}: {old or '-'} → {new}",
                  details={"reason": reason} if reason else None)
+    if item.workflow.on_transition is not None:
+        item.workflow.on_transition(change)
     return change
 
 

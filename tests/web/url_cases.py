@@ -117,15 +117,33 @@ CASES: list[Case] = [
 
 
 def _safety_object(world: World, kind: str, side: str) -> int:
-    """A hazard or inspection at county ``side``'s school, made on first use (ORM only)."""
+    """A hazard, inspection, risk or area at county ``side``'s school, made on first use
+    (ORM only)."""
     import datetime as dt
 
     from django.utils import timezone
 
-    from edugov.safety.models import ChecklistItem, ChecklistTemplate, Hazard, Inspection
+    from edugov.safety.models import (
+        ChecklistItem,
+        ChecklistTemplate,
+        Hazard,
+        Inspection,
+        RiskEntry,
+        SafetyArea,
+    )
 
     school = getattr(world, f"school_{side}")
     at = timezone.make_aware(dt.datetime(2025, 10, 13, 9))
+    if kind == "risk":
+        risk, _ = RiskEntry.objects.get_or_create(
+            institution=school, title="实验室危化品", defaults={
+                "domain": "laboratory", "likelihood": 2, "severity": 4, "grade": "significant",
+                "review_due": at.date()})
+        return risk.pk
+    if kind == "area":
+        area, _ = SafetyArea.objects.get_or_create(institution=school, name="一号教学楼",
+                                                   defaults={"kind": "teaching"})
+        return area.pk
     template, made = ChecklistTemplate.objects.get_or_create(
         code="URL-FIRE", defaults={"domain": "fire", "name": "消防检查"})
     if made:
@@ -144,9 +162,11 @@ def _safety_object(world: World, kind: str, side: str) -> int:
 
 
 def _safety_cases(name: str, kind: str, *, method: str = "get", ok: Expected = 200,
-                  data: dict[str, Any] | None = None) -> list[Case]:
-    """A county-A and a county-B object: ``ok`` for who sees it, 404 for other staff."""
-    return [Case(name, detail(seen, ok=ok),
+                  data: dict[str, Any] | None = None,
+                  refused: tuple[str, ...] = ()) -> list[Case]:
+    """A county-A and a county-B object: ``ok`` for who sees it, 404 for other staff,
+    403 for ``refused`` personas who see it but may not act (teachers on the registers)."""
+    return [Case(name, detail(seen, ok=ok, refused=refused),
                  kwargs=lambda w, k=kind, s=side: {"pk": _safety_object(w, k, s)},
                  method=method, data=data or {}, label=f"county {side.upper()}")
             for side, seen in (("a", SEES_A), ("b", SEES_B))]
@@ -172,6 +192,18 @@ CASES += [
          kwargs=lambda w: {"pk": _safety_object(w, "hazard", "a")}),
     # 群众举报: public.
     Case("safety:public_report", expect(200)),
+    # The risk register and areas: school admins and bureaus edit, teachers only read (403).
+    Case("safety:areas", registry_only()),
+    Case("safety:areas", registry_only(), method="post", label="invalid form"),
+    *(case for kind in ("risk", "area") for case in (
+        *_safety_cases(f"safety:{kind}_edit", kind, refused=("teacher_a",)),
+        *_safety_cases(f"safety:{kind}_edit", kind, method="post", refused=("teacher_a",)),
+        # An empty POST names no action: refused with a message and a redirect.
+        *_safety_cases(f"safety:{kind}_archive", kind, method="post", ok=302,
+                       refused=("teacher_a",)),
+        Case(f"safety:{kind}_archive", expect(405), label="GET is refused",
+             kwargs=lambda w, k=kind: {"pk": _safety_object(w, k, "a")}),
+    )),
 ]
 # ---- safety — end ----
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -79,3 +80,25 @@ def test_superuser_may_take_any_transition(ticket, personas):
     advance(actor=personas.superuser, item=ticket, transition="assign", now=timezone.now())
     ticket.refresh_from_db()
     assert ticket.state == "assigned"
+
+
+def test_on_transition_hook_sees_every_step_inside_its_transaction(ticket, personas,
+                                                                   monkeypatch):
+    seen: list[tuple[str, str]] = []
+
+    def hook(change):  # type: ignore[no-untyped-def]
+        seen.append((change.transition, change.to_state))
+        if change.transition == "finish":
+            raise RuntimeError("the scenario refuses")
+
+    monkeypatch.setattr(Ticket, "workflow", dataclasses.replace(Ticket.workflow,
+                                                                on_transition=hook))
+    advance(actor=personas.county_a, item=ticket, transition="assign", now=NOW)
+    escalate_overdue(Ticket, now=NOW + dt.timedelta(days=8))
+    assert seen == [("assign", "assigned"), ("escalate", "escalated")]
+    ticket.refresh_from_db()
+    # A hook that fails undoes the step: state, history and audit roll back together.
+    with pytest.raises(RuntimeError):
+        advance(actor=personas.school_admin_a, item=ticket, transition="finish", now=NOW)
+    assert Ticket.objects.get(pk=ticket.pk).state == "escalated"
+    assert history_of(ticket).last().transition == "escalate"
