@@ -32,15 +32,19 @@ from edugov.workflow.definitions import WorkflowError
 from edugov.workforce import services
 from edugov.workforce.models import (
     ROTATION,
+    TITLE_APPLICATION,
+    Honour,
     PoolEntry,
     PostingApplication,
     PostingRound,
     PostOpening,
     RotationPlan,
     RotationProposal,
+    TitleApplication,
     TrainingRecord,
 )
 from edugov.workforce.permissions import (
+    BUREAU_ROLES,
     RECORD_ROLES,
     own_staff_id,
     require_bureau,
@@ -51,7 +55,7 @@ from edugov.workforce.rules.establishment import CountyEstablishment, SubjectGap
 from edugov.workforce.rules.rotation import INDICATORS, RULES
 from edugov.workforce.rules.training import Progress, completion, cycle_on
 from edugov.workforce.selectors import eligibility_in, plans_for, proposals_for
-from edugov.workforce.selectors.conduct import conduct_cases_for
+from edugov.workforce.selectors.conduct import barred_for, conduct_cases_for
 from edugov.workforce.selectors.establishment import (
     establishment_table,
     subject_gaps_by_school,
@@ -64,9 +68,15 @@ from edugov.workforce.selectors.posting import (
     rounds_for,
 )
 from edugov.workforce.selectors.regions import county_of
-from edugov.workforce.selectors.titles import honours_for, title_applications_for
+from edugov.workforce.selectors.titles import PENDING as TITLE_PENDING
+from edugov.workforce.selectors.titles import (
+    honours_for,
+    title_applications_for,
+    title_checks,
+)
 from edugov.workforce.selectors.training import standings_of, teachers_for, training_for
-from edugov.workforce.services import posting
+from edugov.workforce.services import conduct, posting, titles
+from edugov.workforce.services.rotation import may_answer
 
 router = Router(tags=["教师队伍"])
 
@@ -186,6 +196,11 @@ class PointsOut(Schema):
 # ---------------------------------------------------------------- helpers
 
 
+def today() -> dt.date:
+    """The day the 职称 checks and honour validity are judged on (tests fix it)."""
+    return dt.date.today()
+
+
 def require_registry(user: Any, what: str) -> None:
     if not scope_of(user).has_role(*REGISTRY_ROLES):
         raise PermissionDenied(f"只有教育局、学校管理员或教师可以{what}")
@@ -266,11 +281,18 @@ def record_out(record: TrainingRecord) -> dict[str, Any]:
             "provider": record.provider}
 
 
-def actions_for(user: Any, state: str) -> list[dict[str, Any]]:
+#: The answers to a notified proposal: only for whom ``services.rotation.may_answer`` allows.
+ANSWERS = frozenset({"confirm", "contest"})
+
+
+def actions_for(user: Any, proposal: RotationProposal) -> list[dict[str, Any]]:
     scope = scope_of(user)
     roles = None if scope.everything else scope.roles
+    available = ROTATION.available(proposal.state, roles)
+    if any(t.name in ANSWERS for t in available) and not may_answer(user, proposal):
+        available = [t for t in available if t.name not in ANSWERS]
     return [{"name": t.name, "label": t.label, "needs_reason": t.needs_reason}
-            for t in ROTATION.available(state, roles)]
+            for t in available]
 
 
 def proposal_out(user: Any, proposal: RotationProposal) -> dict[str, Any]:
@@ -279,7 +301,7 @@ def proposal_out(user: Any, proposal: RotationProposal) -> dict[str, Any]:
             "post": proposal.post, "backbone": proposal.backbone, "locked": proposal.locked,
             "state": proposal.state, "state_label": proposal.state_label,
             "state_changed_at": proposal.state_changed_at, "due_at": proposal.due_at,
-            "actions": actions_for(user, proposal.state)}
+            "actions": actions_for(user, proposal)}
 
 
 def application_out(application: PostingApplication) -> dict[str, Any]:
@@ -1147,3 +1169,401 @@ def get_me(request: ApiRequest) -> Any:
         "applications": [application_out(a) for a in applications_of(user).filter(
             staff=staff).order_by("-pk")],
     }
+
+
+# ---------------------------------------------------------------- the barred list, 入职查询
+
+
+class BarredFilters(PageParams):
+    name: str | None = Field(None, max_length=64, description="姓名（包含）")
+    region: str | None = Field(None, pattern=REGION_CODE, description="导入名单的行政区划代码")
+
+
+class BarredOut(Schema):
+    id: int
+    name: str
+    id_number: str = Field(description="身份证号（已脱敏）")
+    reason: str = Field(description="禁止从教原因")
+    source: str = Field(description="信息来源")
+    region: Ref = Field(description="导入名单的行政区划（其下各级均适用）")
+    imported_at: dt.datetime
+
+
+class HireCheckIn(Schema):
+    model_config = {"extra": "forbid"}
+
+    id_number: str = Field(..., min_length=15, max_length=20, description="拟聘人员身份证号")
+    name: str = Field("", max_length=64, description="拟聘人员姓名（记入查询记录）")
+    institution: str = Field(..., pattern=INSTITUTION_CODE, description="拟聘学校标识码")
+
+
+class HireCheckOut(Schema):
+    id: int = Field(description="查询记录编号")
+    match: bool = Field(description="命中禁止从教人员名单或师德负面清单（开除、撤销教师资格），"
+                                    "不得聘用")
+    reason: str
+    id_number: str = Field(description="身份证号（已脱敏）")
+    name: str
+    school: Ref
+    checked_at: dt.datetime
+
+
+@router.get("/conduct/barred", response=Page[BarredOut],
+            summary="禁止从教人员名单（仅限教育局；本级及上级导入的名单）")
+def list_barred(request: ApiRequest, filters: Query[BarredFilters]) -> Any:
+    user = request.auth
+    require_bureau(user, "查看禁止从教人员名单")
+    found = barred_for(user)
+    if filters.name:
+        found = found.filter(name__contains=filters.name)
+    if filters.region:
+        found = found.filter(region__code=filters.region)
+    page = paginate(found, filters)
+    page["items"] = [{"id": b.pk, "name": b.name, "id_number": mask_id_number(b.id_number),
+                      "reason": b.reason, "source": b.source, "region": ref(b.region),
+                      "imported_at": b.imported_at} for b in page["items"]]
+    return page
+
+
+@router.post("/conduct/pre-hire-check", response=HireCheckOut,
+             summary="入职查询：拟聘人员是否在禁止从教人员名单或师德负面清单（开除、撤销教师资格）中",
+             description="教育局、学校管理员为本辖区学校查询；每次查询（无论结果）都留有查询记录和"
+                         "审计日志。身份证号无效为 422；学校不在辖区内为 404。")
+def check_before_hiring(request: ApiRequest, payload: HireCheckIn) -> Any:
+    user = request.auth
+    require_recorder(user, "进行入职查询")
+    school = get_object_or_404(institutions_for(user), code=payload.institution)
+    check = conduct.pre_hire_check(actor=user, id_number=payload.id_number,
+                                   name=payload.name.strip(), institution=school)
+    return {"id": check.pk, "match": check.blocked, "reason": check.reason,
+            "id_number": mask_id_number(check.id_number), "name": check.name,
+            "school": ref(school), "checked_at": check.checked_at}
+
+
+# ---------------------------------------------------------------- 职称 and honours
+
+
+TitleCode = Literal["third", "second", "first", "senior", "senior_professor"]
+TitleState = Literal["submitted", "recommended", "approved", "rejected", "withdrawn"]
+HonourKind = Literal["rising_star", "famous", "backbone", "special_grade", "excellent"]
+HonourTier = Literal["school", "county", "city", "province", "national"]
+
+
+class TitleFilters(PageParams):
+    staff_id: int | None = None
+    state: TitleState | None = None
+    pending: bool = Field(False, description="仅待推荐、待评审的申报")
+    year: int | None = Field(None, description="评审年度")
+    institution: str | None = Field(None, pattern=INSTITUTION_CODE, description="学校标识码")
+    region: str | None = Field(None, pattern=REGION_CODE, description="行政区划代码（含下级）")
+
+
+class TitleCheckOut(Schema):
+    passed: bool = Field(description="符合申报条件")
+    veto: str | None = Field(description="师德一票否决原因；无则为空")
+    training_hours: float | None = Field(description="本周期已完成学时")
+    training_expected: float | None = Field(description="截至今日按进度应完成学时")
+    training_behind: bool
+    refusals: list[str] = Field(description="不符合条件的全部原因")
+
+
+class TitleApplicationRow(Schema):
+    id: int
+    staff: StaffRef
+    school: Ref | None = Field(description="教师现任职学校")
+    year: int = Field(description="评审年度")
+    current_title: str
+    current_title_label: str
+    title: str
+    title_label: str
+    state: str
+    state_label: str
+    state_changed_at: dt.datetime | None
+    due_at: dt.datetime | None
+    checks: TitleCheckOut | None = Field(description="待推荐、待评审的申报按今日核查的结果")
+    actions: list[ActionOut] = Field(description="当前用户此时可执行的操作")
+
+
+class TitleApplyIn(Schema):
+    model_config = {"extra": "forbid"}
+
+    staff_id: int | None = Field(None, description="申报教职工编号；教师账户缺省为本人")
+    title: TitleCode = Field(..., description="申报职称（须比现职称高一级）")
+    year: int = Field(..., ge=2000, le=2100, description="评审年度")
+    note: str = Field("", max_length=1000, description="申报说明")
+
+
+class TitleReviewIn(Schema):
+    model_config = {"extra": "forbid"}
+
+    action: Literal["recommend", "approve", "reject", "withdraw"] = Field(
+        ..., description="recommend 学校推荐，approve 评审通过（教育局），"
+                         "reject 不予通过（需 reason），withdraw 撤回申报（学校、教师）")
+    reason: str = Field("", max_length=500, description="理由或评审意见")
+
+
+class HonourFilters(PageParams):
+    staff_id: int | None = None
+    kind: HonourKind | None = None
+    valid: bool | None = Field(None, description="true 只列今日有效的荣誉，false 只列已过期的")
+    institution: str | None = Field(None, pattern=INSTITUTION_CODE, description="学校标识码")
+
+
+class HonourRow(HonourOut):
+    id: int
+    staff: StaffRef
+    school: Ref | None
+    awarded_by: str
+    valid: bool = Field(description="今日是否在有效期内")
+
+
+class HonourIn(Schema):
+    model_config = {"extra": "forbid"}
+
+    staff_id: int
+    kind: HonourKind
+    tier: HonourTier
+    awarded: dt.date = Field(..., description="授予日期")
+    awarded_by: str = Field("", max_length=128, description="授予单位")
+
+
+def title_rows(user: Any, applications: list[TitleApplication],
+               on: dt.date) -> list[dict[str, Any]]:
+    """Applications as rows; the pending ones with today's checks (five queries for all)."""
+    pending = [a for a in applications if a.state in TITLE_PENDING]
+    checks = dict(zip((a.pk for a in pending), title_checks(
+        [(a.staff_id, a.staff.title, a.title) for a in pending], on), strict=True))
+    scope = scope_of(user)
+    roles = None if scope.everything else scope.roles
+    rows = []
+    for a in applications:
+        check = checks.get(a.pk)
+        progress = check.training if check else None
+        rows.append({
+            "id": a.pk, "staff": staff_ref(a.staff), "school": ref(a.staff.current_institution),
+            "year": a.year, "current_title": a.current_title,
+            "current_title_label": a.get_current_title_display(), "title": a.title,
+            "title_label": a.get_title_display(), "state": a.state, "state_label": a.state_label,
+            "state_changed_at": a.state_changed_at, "due_at": a.due_at,
+            "checks": None if check is None else {
+                "passed": check.passed, "veto": check.veto,
+                "training_hours": progress.hours if progress else None,
+                "training_expected": round(progress.expected, 1) if progress else None,
+                "training_behind": bool(progress and progress.behind),
+                "refusals": check.refusals},
+            "actions": [{"name": t.name, "label": t.label, "needs_reason": t.needs_reason}
+                        for t in TITLE_APPLICATION.available(a.state, roles)],
+        })
+    return rows
+
+
+def title_applications_of(user: Any) -> QuerySet[TitleApplication]:
+    return own(user, title_applications_for(user)).select_related("staff__current_institution")
+
+
+@router.get("/titles/applications", response=Page[TitleApplicationRow],
+            summary="职称申报（含师德一票否决、继续教育学时核查；教师只见本人）")
+def list_title_applications(request: ApiRequest, filters: Query[TitleFilters]) -> Any:
+    user = request.auth
+    require_registry(user, "查看职称申报")
+    found = title_applications_of(user).filter(in_region("staff__current_institution__",
+                                                         filters.region))
+    lookups = {"staff_id": filters.staff_id, "state": filters.state, "year": filters.year,
+               "staff__current_institution__code": filters.institution}
+    found = found.filter(**{k: v for k, v in lookups.items() if v is not None})
+    if filters.pending:
+        found = found.filter(state__in=TITLE_PENDING)
+    page = paginate(found, filters)
+    page["items"] = title_rows(user, page["items"], today())
+    return page
+
+
+@router.post("/titles/applications", response={201: TitleApplicationRow},
+             summary="申报职称（教师为本人申报，学校管理员、教育局为本辖区教师申报）",
+             description="须逐级申报；师德处理期内、继续教育学时落后时不能申报（422，列出全部原因）。"
+                         "同一教师同一年度只能申报一次。")
+def apply_for_title(request: ApiRequest, payload: TitleApplyIn) -> Any:
+    user = request.auth
+    require_registry(user, "申报职称")
+    staff_id = payload.staff_id if payload.staff_id is not None else own_staff_id(user)
+    if staff_id is None:
+        raise ValidationError({"staff_id": "请指定申报的教职工"})
+    staff = get_object_or_404(staff_for(user), pk=staff_id)
+    if TitleApplication.objects.filter(staff=staff, year=payload.year).exists():
+        raise ValidationError({"year": f"该教职工{payload.year}年度已申报职称"})
+    application = titles.apply_for_title(
+        actor=user, staff=staff, title=payload.title, year=payload.year,
+        evidence={"note": payload.note} if payload.note else None, on=today())
+    found = title_applications_of(user).get(pk=application.pk)
+    return Status(201, title_rows(user, [found], today())[0])
+
+
+@router.post("/titles/applications/{int:application_id}/review",
+             response=TitleApplicationRow,
+             summary="职称申报的推荐、评审（通过或不予通过）与撤回",
+             description="评审通过时再次核查逐级申报、师德一票否决和继续教育学时，"
+                         "通过后写入职称记录并更新教职工职称。角色不能执行该操作为 403；"
+                         "状态不允许、缺少理由或核查不通过为 422。")
+def review_title_application(request: ApiRequest, application_id: int,
+                             payload: TitleReviewIn) -> Any:
+    user = request.auth
+    require_registry(user, "办理职称申报")
+    application = get_object_or_404(title_applications_of(user), pk=application_id)
+    transition = TITLE_APPLICATION.transition(payload.action)
+    scope = scope_of(user)
+    if not scope.everything and not (transition.roles & scope.roles):
+        raise PermissionDenied(f"您的角色不能执行“{transition.label}”")
+    try:
+        titles.review_title(actor=user, application=application, transition=payload.action,
+                            reason=payload.reason.strip(), on=today())
+    except WorkflowError as exc:
+        raise ValidationError({"action": str(exc)}) from exc
+    found = title_applications_of(user).get(pk=application.pk)
+    return title_rows(user, [found], today())[0]
+
+
+def honour_row(honour: Honour, on: dt.date) -> dict[str, Any]:
+    return {"id": honour.pk, "staff": staff_ref(honour.staff),
+            "school": ref(honour.staff.current_institution), "kind": honour.kind,
+            "kind_label": honour.get_kind_display(), "tier": honour.tier,
+            "tier_label": honour.get_tier_display(), "awarded": honour.awarded,
+            "valid_until": honour.valid_until, "awarded_by": honour.awarded_by,
+            "valid": honour.awarded <= on and (honour.valid_until is None
+                                               or on <= honour.valid_until)}
+
+
+@router.get("/honours", response=Page[HonourRow], summary="荣誉称号（教师只见本人）")
+def list_honours(request: ApiRequest, filters: Query[HonourFilters]) -> Any:
+    user = request.auth
+    require_registry(user, "查看荣誉称号")
+    day = today()
+    found = own(user, honours_for(user)).select_related("staff__current_institution")
+    lookups = {"staff_id": filters.staff_id, "kind": filters.kind,
+               "staff__current_institution__code": filters.institution}
+    found = found.filter(**{k: v for k, v in lookups.items() if v is not None})
+    if filters.valid is not None:
+        current = Q(awarded__lte=day) & (Q(valid_until__isnull=True) | Q(valid_until__gte=day))
+        found = found.filter(current if filters.valid else ~current)
+    page = paginate(found, filters)
+    page["items"] = [honour_row(h, day) for h in page["items"]]
+    return page
+
+
+@router.post("/honours", response={201: HonourRow},
+             summary="登记荣誉称号（教育局、学校管理员）",
+             description="师德处理期内不得登记（422，附原因）；骨干教师荣誉同时更新教职工的骨干教师级别。")
+def award_honour(request: ApiRequest, payload: HonourIn) -> Any:
+    user = request.auth
+    require_recorder(user, "登记荣誉称号")
+    staff = get_object_or_404(staff_for(user), pk=payload.staff_id)
+    honour = titles.award_honour(actor=user, staff=staff, kind=payload.kind, tier=payload.tier,
+                                 awarded=payload.awarded, awarded_by=payload.awarded_by.strip())
+    found = honours_for(user).select_related("staff__current_institution").get(pk=honour.pk)
+    return Status(201, honour_row(found, today()))
+
+
+# ---------------------------------------------------------------- the county pool, ranking
+
+
+class PoolFilters(PageParams):
+    county: str | None = Field(None, pattern=REGION_CODE, description="县（区）行政区划代码")
+    year: int | None = Field(None, description="学年起始年份")
+    state: Literal["pooled", "placed", "allocated", "training"] | None = None
+
+
+class PoolRow(PoolOut):
+    round_id: int
+    county: Ref
+    year: int
+    school: Ref | None = Field(description="教师现任职学校")
+    subject_label: str
+    state_changed_at: dt.datetime | None
+
+
+class AllocateIn(Schema):
+    model_config = {"extra": "forbid"}
+
+    institution: str = Field(..., pattern=INSTITUTION_CODE, description="调剂到的学校标识码")
+    reason: str = Field(..., min_length=1, max_length=500, description="调剂理由")
+
+
+class RankIn(Schema):
+    application_id: int
+    rank: int = Field(..., ge=1, le=999, description="学校排序，1为最优先")
+
+
+class RanksIn(Schema):
+    model_config = {"extra": "forbid"}
+
+    ranks: list[RankIn] = Field(..., min_length=1, max_length=500)
+
+
+class RanksOut(Schema):
+    changed: int = Field(description="排序有变化的报名数")
+    applications: list[ApplicationOut]
+
+
+def pool_row(entry: PoolEntry) -> dict[str, Any]:
+    staff = entry.staff
+    return {**pool_out(entry), "round_id": entry.round_id, "county": ref(entry.round.county),
+            "year": entry.round.academic_year.start_year,
+            "school": ref(staff.current_institution),
+            "subject_label": staff.get_subject_display(),
+            "state_changed_at": entry.state_changed_at}
+
+
+def pool_of(user: Any) -> QuerySet[PoolEntry]:
+    return own(user, pool_for(user)).select_related(
+        "round__county", "round__academic_year", "staff__current_institution")
+
+
+@router.get("/posting/pool", response=Page[PoolRow],
+            summary="县域待岗人员（竞聘未聘任的教师：二轮竞聘、组织调剂、待岗培训；教师只见本人）")
+def list_pool(request: ApiRequest, filters: Query[PoolFilters]) -> Any:
+    user = request.auth
+    require_registry(user, "查看县域待岗人员")
+    found = pool_of(user)
+    lookups = {"round__county__code": filters.county,
+               "round__academic_year__start_year": filters.year, "state": filters.state}
+    found = found.filter(**{k: v for k, v in lookups.items() if v is not None})
+    page = paginate(found, filters)
+    page["items"] = [pool_row(e) for e in page["items"]]
+    return page
+
+
+@router.post("/posting/pool/{int:entry_id}/allocate", response=PoolRow,
+             summary="组织调剂：教育局将待岗教师安排到本县（区）学校",
+             description="经竞聘服务执行（自聘任生效日期起调动），写入流程记录和审计日志。"
+                         "学校须在本县（区）；已聘任或已调剂的人员为 422。")
+def allocate_from_pool(request: ApiRequest, entry_id: int, payload: AllocateIn) -> Any:
+    user = request.auth
+    require_bureau(user, "组织调剂")
+    entry = get_object_or_404(pool_of(user), pk=entry_id)
+    school = get_object_or_404(institutions_for(user), code=payload.institution)
+    try:
+        posting.allocate(actor=user, entry=entry, institution=school,
+                         reason=payload.reason.strip())
+    except WorkflowError as exc:
+        raise ValidationError({"reason": str(exc)}) from exc
+    return pool_row(pool_of(user).get(pk=entry.pk))
+
+
+@router.post("/posting/rounds/{int:round_id}/ranks", response=RanksOut,
+             summary="学校为本校岗位的报名教师排序（全部保存或全部不保存）",
+             description="学校管理员（本校岗位）、教育局可排序；其他学校岗位的报名视为不存在（404）。"
+                         "轮次已结束或排序重复提交同一报名为 422。")
+def rank_applicants(request: ApiRequest, round_id: int, payload: RanksIn) -> Any:
+    user = request.auth
+    if not scope_of(user).has_role(Role.SCHOOL_ADMIN, *BUREAU_ROLES):
+        raise PermissionDenied("只有学校管理员或教育局可以为竞聘报名排序")
+    posting_round = get_object_or_404(rounds_for(user), pk=round_id)
+    ranks = {r.application_id: r.rank for r in payload.ranks}
+    if len(ranks) != len(payload.ranks):
+        raise ValidationError({"ranks": "同一报名只能排序一次"})
+    try:
+        changed = posting.rank_applicants(actor=user, posting_round=posting_round, ranks=ranks)
+    except WorkflowError as exc:
+        raise ValidationError({"ranks": str(exc)}) from exc
+    ranked = applications_of(user).filter(pk__in=list(ranks)).order_by(
+        "opening__institution__code", "school_rank", "pk")
+    return {"changed": changed, "applications": [application_out(a) for a in ranked]}

@@ -9,7 +9,8 @@ from django import forms
 from django.db.models import QuerySet
 
 from edugov.imports.forms import UploadForm
-from edugov.registry.models import Region, Staff
+from edugov.registry.choices import Subject
+from edugov.registry.models import AcademicYear, Institution, Region, Staff
 from edugov.workforce.models import PostOpening
 from edugov.workforce.rules.conduct import CATEGORIES, SANCTIONS, ConductRules
 from edugov.workforce.rules.titles import HONOURS, LADDER, TIERS, TITLE_LABELS, HonourRules
@@ -95,3 +96,70 @@ class PostingApplicationForm(forms.Form):
 def staff_label(staff: Staff) -> str:
     school = staff.current_institution
     return f"{staff.name}（{school.name if school else '—'}）"
+
+
+class RoundForm(forms.Form):
+    """Open a 竞聘 round: the county (preset for a county bureau), the year, the dates."""
+
+    county = forms.ModelChoiceField(label="县（区）", queryset=Region.objects.none(),
+                                    empty_label=None)
+    academic_year = forms.ModelChoiceField(label="学年", queryset=AcademicYear.objects.none(),
+                                           empty_label=None)
+    number = forms.TypedChoiceField(label="轮次", coerce=int,
+                                    choices=[(1, "第一轮竞聘"), (2, "第二轮竞聘")],
+                                    help_text="第二轮只面向第一轮后进入县域待岗的教师")
+    name = forms.CharField(label="名称（选填）", required=False, max_length=64,
+                           help_text="如“2025年秋季教师竞聘上岗”；不填则显示轮次")
+    opens = forms.DateField(label="报名开始日期", required=False, widget=date_input())
+    closes = forms.DateField(label="报名截止日期", required=False, widget=date_input())
+    effective = forms.DateField(label="聘任生效日期", widget=date_input())
+
+    def __init__(self, *args: Any, counties: QuerySet[Region],
+                 years: QuerySet[AcademicYear], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["county"].queryset = counties  # type: ignore[attr-defined]
+        self.fields["academic_year"].queryset = years  # type: ignore[attr-defined]
+
+
+class OpeningForm(forms.Form):
+    """A school's posts for a subject in a round (setting it again changes the count)."""
+
+    institution = forms.ModelChoiceField(label="学校", queryset=Institution.objects.none())
+    subject = forms.ChoiceField(label="学科", choices=Subject.choices)
+    places = forms.IntegerField(label="岗位数", min_value=1, max_value=999)
+
+    def __init__(self, *args: Any, schools: QuerySet[Institution], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["institution"].queryset = schools  # type: ignore[attr-defined]
+
+
+#: What the bureau does with a teacher waiting in the county pool.
+POOL_DECISIONS = [("allocate", "组织调剂到学校"), ("train", "待岗培训")]
+
+
+class PoolDecisionForm(forms.Form):
+    decision = forms.ChoiceField(label="处理方式", choices=POOL_DECISIONS,
+                                 widget=forms.RadioSelect, initial="allocate")
+    institution = forms.ModelChoiceField(label="调剂到学校", queryset=Institution.objects.none(),
+                                         required=False, help_text="组织调剂时必选")
+    reason = forms.CharField(label="理由", max_length=500,
+                             widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, schools: QuerySet[Institution], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["institution"].queryset = schools  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("decision") == "allocate" and not data.get("institution"):
+            self.add_error("institution", "组织调剂须选择学校")
+        return data
+
+
+class TitleReviewForm(forms.Form):
+    """One decision on a 职称 application from the review list (the workflow checks the
+    role and whether a reason is needed)."""
+
+    transition = forms.ChoiceField(choices=[("recommend", "学校推荐"), ("approve", "评审通过"),
+                                            ("reject", "不予通过")])
+    reason = forms.CharField(required=False, max_length=500)

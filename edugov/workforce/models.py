@@ -410,6 +410,10 @@ class PostingRound(models.Model):
     academic_year = models.ForeignKey(AcademicYear, on_delete=models.PROTECT, related_name="+")
     number = models.PositiveSmallIntegerField(_("轮次"), choices=[(1, "第一轮竞聘"),
                                                                   (2, "第二轮竞聘")])
+    name = models.CharField(_("名称"), max_length=64, blank=True, default="")
+    #: The application window (报名时间); open-ended on a side left empty.
+    opens = models.DateField(_("报名开始日期"), null=True, blank=True)
+    closes = models.DateField(_("报名截止日期"), null=True, blank=True)
     effective = models.DateField(_("聘任生效日期"))
     closed_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
@@ -421,10 +425,14 @@ class PostingRound(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["county", "academic_year", "number"],
                                     name="one_posting_round_number"),
+            models.CheckConstraint(name="posting_window_in_order",
+                                   condition=models.Q(opens__isnull=True)
+                                   | models.Q(closes__isnull=True)
+                                   | models.Q(opens__lte=models.F("closes"))),
         ]
 
     def __str__(self) -> str:
-        return f"{self.county} {self.academic_year} {self.get_number_display()}"
+        return f"{self.county} {self.academic_year} {self.name or self.get_number_display()}"
 
 
 class PostOpening(models.Model):

@@ -31,7 +31,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -48,7 +48,7 @@ from edugov.imports.forms import CappedUpload, too_large_message
 from edugov.imports.pipeline import Column
 from edugov.imports.reading import SUFFIXES, UnusableInput
 from edugov.imports.services import ImportOutcome
-from edugov.registry.models import Institution, Region, Staff
+from edugov.registry.models import AcademicYear, Institution, Region, Staff
 from edugov.registry.selectors import current_year, institutions_for, staff_for
 from edugov.workflow.definitions import WorkflowError
 from edugov.workflow.selectors import history_of
@@ -57,16 +57,27 @@ from edugov.workforce.forms import (
     ConductCaseForm,
     HonourForm,
     ImportForm,
+    OpeningForm,
+    PoolDecisionForm,
     PostingApplicationForm,
+    RoundForm,
     TitleApplicationForm,
+    TitleReviewForm,
     honour_terms,
     veto_periods,
 )
-from edugov.workforce.models import ROTATION, PostingApplication, TitleApplication
+from edugov.workforce.models import (
+    ROTATION,
+    TITLE_APPLICATION,
+    PostingApplication,
+    PostingRound,
+    TitleApplication,
+)
 from edugov.workforce.permissions import (
     BUREAU_ROLES,
     CONDUCT_ROLES,
     RECORD_ROLES,
+    is_bureau,
     own_staff_id,
 )
 from edugov.workforce.rules.conduct import CATEGORIES, SANCTIONS
@@ -81,6 +92,7 @@ from edugov.workforce.selectors.conduct import (
 from edugov.workforce.selectors.establishment import establishment_table, school_subject_gaps
 from edugov.workforce.selectors.points import annual_scores
 from edugov.workforce.selectors.posting import (
+    county_pool,
     openings_for,
     pool_for,
     posting_applications_for,
@@ -88,7 +100,12 @@ from edugov.workforce.selectors.posting import (
     rounds_for,
 )
 from edugov.workforce.selectors.regions import county_of
-from edugov.workforce.selectors.titles import honours_for, title_applications_for
+from edugov.workforce.selectors.titles import PENDING as PENDING_TITLES
+from edugov.workforce.selectors.titles import (
+    honours_for,
+    title_applications_for,
+    title_checks,
+)
 from edugov.workforce.selectors.training import (
     behind_schedule,
     completion_by_school,
@@ -144,6 +161,7 @@ def office(request: HttpRequest) -> HttpResponse:
         "rounds": rounds_for(user).order_by("-academic_year__start_year", "number"),
         "training": overall, "cycle": cycle_on(today()),
         "cases": conduct_cases_for(user).count(),
+        "pending_titles": title_applications_for(user).filter(state__in=PENDING_TITLES).count(),
     })
 
 
@@ -211,13 +229,26 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     is_open = posting_round.closed_at is None
     applications = posting_applications_for(user).filter(opening__round=posting_round)
     may_rank = is_open and scope_of(user).has_role(Role.SCHOOL_ADMIN, *BUREAU_ROLES)
+    bureau = is_bureau(user)
+    siblings = rounds_for(user).filter(county=posting_round.county_id,
+                                       academic_year=posting_round.academic_year_id)
+    pool = county_pool(user, posting_round).select_related("staff__current_institution")
     return render(request, "workforce/round_detail.html", {
         "round": posting_round,
-        "openings": openings_for(user).filter(round=posting_round).order_by("institution__code"),
+        # Bureaus organise the round, so they see every post; schools see their own.
+        "openings": (round_openings(user, posting_round) if bureau else openings_for(user).filter(
+            round=posting_round)).order_by("institution__code", "subject"),
         "applications": applications.order_by("opening__institution__code", "school_rank",
                                                "preference"),
-        "pool": pool_for(user).filter(round=posting_round),
+        "pool": pool.order_by("state", "staff__name"),
+        "other_rounds": siblings.exclude(pk=posting_round.pk).order_by("number"),
         "can_apply": is_open,
+        "can_manage": bureau and is_open,
+        "can_decide": bureau,
+        # The second round follows a closed first one, once (one round per number and year).
+        "can_open_second": bureau and posting_round.number == 1 and not is_open
+        and not siblings.filter(number=2).exists(),
+        "pooled": pool.filter(state="pooled").count(),
         # Only the school offering the post ranks its applicants (not the applicant's school).
         "rankable": set(applications.filter(
             opening__in=openings_for(user), state__in=RANKABLE).values_list("pk", flat=True))
@@ -331,6 +362,12 @@ def open_rounds(user: User) -> Any:
 
 #: Posting applications a school may still rank.
 RANKABLE = ("applied", "ranked")
+#: Pool entries still awaiting the bureau (待岗, 待岗培训): 组织调剂 is open to both.
+POOL_UNDECIDED = ("pooled", "training")
+#: Pending 职称 applications listed on the review page (the oldest states first).
+SHOWN_APPLICATIONS = 300
+#: What the review page offers (a withdrawal is the applicant's, not the reviewer's).
+REVIEW_DECISIONS = ("recommend", "approve", "reject")
 
 
 def refusal_text(exc: Exception) -> str:
@@ -349,11 +386,12 @@ def put_on_form(form: Form, exc: ValidationError) -> None:
 
 
 def submit(request: HttpRequest, form: Form, write: Callable[[dict[str, Any]], str],
-           done: str, refused: str) -> HttpResponse | None:
+           done: str | Callable[[], str], refused: str) -> HttpResponse | None:
     """Run ``write`` (a service call returning the success message) on a valid POSTed form and
-    redirect to ``done``. A refusal (ValidationError, the workflow's error, a duplicate) stays
-    on the re-shown form, so the user sees the reason beside what they entered; None means
-    "render the page". A PermissionDenied is a message, then a redirect to ``refused``."""
+    redirect to ``done`` (a callable is asked after the write, for what it created). A refusal
+    (ValidationError, the workflow's error, a duplicate) stays on the re-shown form, so the
+    user sees the reason beside what they entered; None means "render the page". A
+    PermissionDenied is a message, then a redirect to ``refused``."""
     if request.method != "POST" or not form.is_valid():
         return None
     try:
@@ -371,7 +409,7 @@ def submit(request: HttpRequest, form: Form, write: Callable[[dict[str, Any]], s
         messages.error(request, refusal_text(exc))
         return redirect(refused)
     messages.success(request, message)
-    return redirect(done)
+    return redirect(done() if callable(done) else done)
 
 
 def posted(request: HttpRequest) -> Any:
@@ -478,7 +516,8 @@ def posting_apply(request: HttpRequest, pk: int) -> HttpResponse:
         opening = data["opening"]
         if PostingApplication.objects.filter(opening=opening, staff=staff).exists():
             raise ValidationError({"opening": f"{staff.name}已报名该岗位"})
-        posting.apply(actor=user, opening=opening, staff=staff, preference=data["preference"])
+        posting.apply(actor=user, opening=opening, staff=staff, preference=data["preference"],
+                      on=today())
         return f"{staff.name}已报名：{opening.institution.name} {opening.get_subject_display()}"
 
     if not (for_self and own is None) and (
@@ -508,20 +547,176 @@ def posting_rank(request: HttpRequest, pk: int) -> HttpResponse:
     if not wanted:
         messages.info(request, "未填写排序")
         return back
-    applications = list(posting_applications_for(user).filter(
-        opening__round=posting_round, opening__in=openings_for(user), pk__in=list(wanted)))
-    if len(applications) != len(wanted):
-        raise Http404  # an application of another school's post, or another round's
-    changed = [a for a in applications if a.school_rank != wanted[a.pk]]
     try:
-        with transaction.atomic():
-            for application in changed:
-                posting.rank(actor=user, application=application,
-                             school_rank=wanted[application.pk])
+        # An application of another school's post, or of another round, is 404 (the service).
+        changed = posting.rank_applicants(actor=user, posting_round=posting_round, ranks=wanted)
     except (ValidationError, WorkflowError, PermissionDenied) as exc:
         messages.error(request, f"排序未保存：{refusal_text(exc)}")
         return back
-    messages.success(request, f"已保存{len(changed)}名教师的排序" if changed else "排序未变化")
+    messages.success(request, f"已保存{changed}名教师的排序" if changed else "排序未变化")
+    return back
+
+
+# -- 竞聘上岗 for the bureau: rounds, posts, closing, the county pool ----------------------
+
+def counties_for(user: User) -> Any:
+    return visible_to(user, Region.objects.filter(level="county")).order_by("code")
+
+
+@for_roles(*BUREAU_ROLES)
+def round_new(request: HttpRequest) -> HttpResponse:
+    """Open a round (the second one prefilled from a closed first: ``?number=2&county=&year=``)."""
+    user = user_of(request)
+    counties = counties_for(user)
+    years = AcademicYear.objects.order_by("-start_year")
+    year = current_year()
+    initial: dict[str, Any] = {"county": counties.first(), "academic_year": year, "number": 1}
+    for key, field in (("county", "county"), ("year", "academic_year")):
+        if (value := request.GET.get(key, "")).isdigit():
+            initial[field] = value
+    if request.GET.get("number") == "2":
+        initial["number"] = 2
+    form = RoundForm(posted(request), counties=counties, years=years, initial=initial)
+    opened: list[PostingRound] = []
+
+    def write(data: dict[str, Any]) -> str:
+        opened.append(posting.open_round(actor=user, **data))
+        return f"已开设：{opened[0]}。请为各校设置竞聘岗位"
+
+    def done() -> str:
+        return reverse("workforce:round_detail", kwargs={"pk": opened[0].pk})
+
+    back = reverse("workforce:office")
+    if (response := submit(request, form, write, done, back)) is not None:
+        return response
+    return render(request, "workforce/round_form.html", {"form": form})
+
+
+@for_roles(*BUREAU_ROLES)
+def opening_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """A school's posts for a subject in an open round (the same school and subject again
+    changes the number of posts)."""
+    user = user_of(request)
+    posting_round = get_object_or_404(rounds_for(user), pk=pk)
+    schools = institutions_for(user).filter(
+        region__path__startswith=posting_round.county.path, status="active").order_by("code")
+    form = OpeningForm(posted(request), schools=schools)
+
+    def write(data: dict[str, Any]) -> str:
+        opening = posting.add_opening(actor=user, posting_round=posting_round, **data)
+        return (f"已设置岗位：{opening.institution.name} {opening.get_subject_display()}"
+                f" {opening.places}个")
+
+    here = reverse("workforce:opening_new", kwargs={"pk": posting_round.pk})
+    back = reverse("workforce:round_detail", kwargs={"pk": posting_round.pk})
+    # Back to the form after each post: a bureau sets many schools' posts in a row.
+    if (response := submit(request, form, write, here, back)) is not None:
+        return response
+    return render(request, "workforce/opening_form.html", {
+        "round": posting_round, "form": form,
+        "openings": round_openings(user, posting_round).order_by("institution__code",
+                                                                 "subject")})
+
+
+@require_POST
+@for_roles(*BUREAU_ROLES)
+def round_close(request: HttpRequest, pk: int) -> HttpResponse:
+    """Settle the round by the schools' ranks (``services.posting.close_round``)."""
+    user = user_of(request)
+    posting_round = get_object_or_404(rounds_for(user), pk=pk)
+    try:
+        summary = posting.close_round(actor=user, posting_round=posting_round)
+    except (ValidationError, WorkflowError, PermissionDenied) as exc:
+        messages.error(request, f"未能结束本轮：{refusal_text(exc)}")
+    else:
+        pooled = f"，{summary['pooled']}人进入县域待岗" if posting_round.number == 1 else ""
+        messages.success(request, f"本轮竞聘已结束：聘任{summary['placed']}人，"
+                                  f"未聘{summary['unplaced']}人{pooled}")
+    return redirect("workforce:round_detail", pk=posting_round.pk)
+
+
+@for_roles(*BUREAU_ROLES)
+def pool_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """A teacher in the county pool: 组织调剂 to a school of the county, or 待岗培训."""
+    user = user_of(request)
+    entry = get_object_or_404(pool_for(user).select_related(
+        "round__county", "staff__current_institution"), pk=pk)
+    county = entry.round.county
+    schools = institutions_for(user).filter(region__path__startswith=county.path,
+                                            status="active").order_by("code")
+    form = PoolDecisionForm(posted(request), schools=schools)
+
+    def write(data: dict[str, Any]) -> str:
+        if data["decision"] == "allocate":
+            posting.allocate(actor=user, entry=entry, institution=data["institution"],
+                             reason=data["reason"])
+            return f"已组织调剂：{entry.staff.name} → {data['institution'].name}"
+        posting.send_to_training(actor=user, entry=entry, reason=data["reason"])
+        return f"已安排待岗培训：{entry.staff.name}"
+
+    back = reverse("workforce:round_detail", kwargs={"pk": entry.round_id})
+    if (response := submit(request, form, write, back, back)) is not None:
+        return response
+    return render(request, "workforce/pool_form.html", {
+        "entry": entry, "form": form, "history": labelled_history(entry, "进入县域待岗"),
+        "open": entry.state in POOL_UNDECIDED})
+
+
+def labelled_history(item: Any, created: str) -> list[tuple[Any, str, str]]:
+    """(step, what was done, the state it led to) in Chinese, oldest first."""
+    workflow = item.workflow
+    names = {t.name: t.label for t in workflow.transitions}
+    return [(step, created if step.transition == "create"
+             else names.get(step.transition, step.transition), workflow.label(step.to_state))
+            for step in history_of(item).order_by("at", "pk")]
+
+
+# -- 职称 review -----------------------------------------------------------------------------
+
+@for_roles(*BUREAU_ROLES)
+def title_reviews(request: HttpRequest) -> HttpResponse:
+    """Pending 职称 applications with what they are judged by (the 师德 veto, the training
+    schedule, the ladder) as of today, and the decisions the user may take on each."""
+    user = user_of(request)
+    on = today()
+    pending = list(title_applications_for(user).filter(state__in=PENDING_TITLES)
+                   .select_related("staff__current_institution")
+                   .order_by("state", "year", "staff__name")[:SHOWN_APPLICATIONS])
+    checks = title_checks([(a.staff_id, a.staff.title, a.title) for a in pending], on)
+    scope = scope_of(user)
+    roles = None if scope.everything else scope.roles
+    rows = [(a, check, [t for t in TITLE_APPLICATION.available(a.state, roles)
+                        if t.name in REVIEW_DECISIONS])
+            for a, check in zip(pending, checks, strict=True)]
+    decided = (title_applications_for(user).filter(state__in=("approved", "rejected"))
+               .select_related("staff__current_institution")
+               .order_by("-state_changed_at", "-pk")[:20])
+    return render(request, "workforce/title_reviews.html", {
+        "rows": rows, "decided": decided, "on": on, "cycle": cycle_on(on),
+        "more": len(pending) == SHOWN_APPLICATIONS})
+
+
+@require_POST
+@for_roles(*BUREAU_ROLES)
+def title_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """One decision (recommend / approve / reject with the reason) through the service."""
+    user = user_of(request)
+    application = get_object_or_404(title_applications_for(user), pk=pk)
+    back = redirect("workforce:title_reviews")
+    form = TitleReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "未知操作或理由过长")
+        return back
+    transition = form.cleaned_data["transition"]
+    label = TITLE_APPLICATION.transition(transition).label
+    try:
+        titles.review_title(actor=user, application=application, transition=transition,
+                            reason=form.cleaned_data["reason"].strip(), on=today())
+    except (ValidationError, WorkflowError, PermissionDenied) as exc:
+        messages.error(request, f"{application.staff.name}：未能{label}。{refusal_text(exc)}")
+        return back
+    messages.success(request, f"{application.staff.name}（{TITLE_LABELS[application.title]}，"
+                              f"{application.year}年度）：{label}")
     return back
 
 

@@ -3,14 +3,18 @@
 test_permissions.ROUTES merges this module's ROUTES; probes and their data live here. Data is
 made lazily, once per walk, by the first case that needs it: in each county a rotation plan
 with one notified proposal (the county's teacher to its second school), an open posting round
-with a post at the county's school, a training record, a 师德 case and a 积分 item; and
-teacher_a's account is linked to staff_a (their own record). Workforce paths sort last, so
-the link changes nothing for the other apps' probes in the same walk.
+with two posts at the county's school (the teacher applied to the second) and the teacher in
+the county pool, training records (a full cycle's hours dated today), a 师德 case, a 积分
+item, a submitted 职称 application, a 骨干 honour and a barred person imported by the county;
+and teacher_a's account is linked to staff_a (their own record). Workforce paths sort last,
+so the link changes nothing for the other apps' probes in the same walk.
 
-Audiences, as the pages have them: bureaus only for establishment, rotation plans and the
-negative list; bureaus and school admins for the training ledger; every registry role for
-proposals, posting, a school's staffing, a teacher's progress and points, and /me. Outside the
-audience 403; inside it, the other county's objects 404; a teacher alone sees only self.
+Audiences, as the pages have them: bureaus only for establishment, rotation plans, the
+negative list, the barred list and 组织调剂; bureaus and school admins for the training
+ledger, 入职查询, honours awarded and ranking applicants; every registry role for proposals,
+posting, the pool, 职称 applications, honours, a school's staffing, a teacher's progress and
+points, and /me. Outside the audience 403; inside it, the other county's objects 404; a
+teacher alone sees only self.
 """
 
 from __future__ import annotations
@@ -24,16 +28,23 @@ from typing import TYPE_CHECKING, Any
 from django.utils import timezone
 
 from edugov.core.models import User
-from edugov.registry.models import Institution
+from edugov.registry.models import Institution, Staff
 from edugov.workforce.models import (
+    BarredPerson,
     ConductCase,
+    Honour,
     PointsItem,
+    PoolEntry,
+    PostingApplication,
     PostingRound,
     PostOpening,
     RotationPlan,
     RotationProposal,
+    TitleApplication,
     TrainingRecord,
 )
+from edugov.workforce.rules.titles import next_title
+from tests.factories import id_number_for
 
 if TYPE_CHECKING:
     from tests.api.test_permissions import Case, Ctx, Probe
@@ -85,6 +96,28 @@ def ensure_data(ctx: Ctx) -> None:
                                    sanction="warning", veto_until=dt.date(2025, 8, 9))
         PointsItem.objects.create(county=county, year=2024, code="training", label="培训学时",
                                   source="training_hours", per_unit=Decimal("0.1"))
+        # A full cycle's hours on the day the walk runs: the 职称 application probe is then
+        # refused by nothing but permissions, whatever the date.
+        TrainingRecord.objects.create(staff=staff, course="全员培训", hours=Decimal("360"),
+                                      level="county", date=dt.date.today(),
+                                      provider="县教师发展中心")
+        # A second post of the school with the county's teacher applied: ranked by the probe
+        # (the first post is left for the application probe).
+        ranked = PostOpening.objects.create(round=posting_round, institution=school,
+                                            subject="chinese", places=1)
+        PostingApplication.objects.create(opening=ranked, staff=staff, preference=2,
+                                          state="applied", state_changed_at=T0)
+        PoolEntry.objects.create(round=posting_round, staff=staff, state="pooled",
+                                 state_changed_at=T0)
+        TitleApplication.objects.create(staff=staff, current_title=staff.title,
+                                        title=next_title(staff.title) or staff.title, year=2025,
+                                        state="submitted", state_changed_at=T0)
+        Honour.objects.create(staff=staff, kind="backbone", tier="county",
+                              awarded=dt.date(2024, 9, 10), valid_until=dt.date(2027, 9, 9))
+        BarredPerson.objects.create(id_number=id_number_for(dt.date(1975, 1, 2), ord(side),
+                                                            "M"),
+                                    name=f"名单人员{side.upper()}", reason="撤销教师资格",
+                                    source="教育局处理决定", region=county)
 
 
 def plan_id(ctx: Ctx, side: str) -> int:
@@ -104,7 +137,24 @@ def round_id(ctx: Ctx, side: str) -> int:
 
 def opening_id(ctx: Ctx, side: str) -> int:
     ensure_data(ctx)
-    return PostOpening.objects.get(institution=getattr(ctx.world, f"school_{side}")).pk
+    return PostOpening.objects.get(institution=getattr(ctx.world, f"school_{side}"),
+                                   subject="math").pk
+
+
+def ranked_application_id(ctx: Ctx, side: str) -> int:
+    ensure_data(ctx)
+    return PostingApplication.objects.get(opening__institution=getattr(
+        ctx.world, f"school_{side}"), opening__subject="chinese").pk
+
+
+def pool_entry_id(ctx: Ctx, side: str) -> int:
+    ensure_data(ctx)
+    return PoolEntry.objects.get(staff=getattr(ctx.world, f"staff_{side}")).pk
+
+
+def title_application_id(ctx: Ctx, side: str) -> int:
+    ensure_data(ctx)
+    return TitleApplication.objects.get(staff=getattr(ctx.world, f"staff_{side}"), year=2025).pk
 
 
 def staff_id(ctx: Ctx, side: str) -> int:
@@ -205,6 +255,65 @@ def apply(ctx: Ctx) -> list[Probe]:
                    sees={other(side): False}) for side in "ab"]
 
 
+def pre_hire_check(ctx: Ctx) -> list[Probe]:
+    """入职查询 for a school of the county: bureaus and school admins reaching it (audited)."""
+    ensure_data(ctx)
+    clear = id_number_for(dt.date(1990, 5, 6), 3, "F")
+    return [_probe("POST", {}, expected(ctx, side, RECORDERS),
+                   body={"id_number": clear, "name": "应聘者",
+                         "institution": school_code(ctx, side)},
+                   sees={other(side): False}) for side in "ab"]
+
+
+def apply_for_title(ctx: Ctx) -> list[Probe]:
+    """The county's teacher applies for the next title for next year (teacher_a: themselves)."""
+    ensure_data(ctx)
+    probes = []
+    for side in "ab":
+        staff = Staff.objects.get(pk=staff_id(ctx, side))
+        probes.append(_probe("POST", {}, expected(ctx, side, REGISTRY, ok=201),
+                             body={"staff_id": staff.pk, "title": next_title(staff.title),
+                                   "year": 2026},
+                             sees={other(side): False}))
+    return probes
+
+
+def review_title(ctx: Ctx) -> list[Probe]:
+    """不予通过 (with the reason) the county's submitted application: school admins and
+    bureaus reaching it; teacher_a sees their own but the transition is not theirs (403)."""
+    def status(side: str) -> int:
+        code = expected(ctx, side, REGISTRY)
+        return 403 if code == 200 and ctx.persona == "teacher_a" else code
+    return [_probe("POST", {"application_id": title_application_id(ctx, side)}, status(side),
+                   body={"action": "reject", "reason": "材料不全"},
+                   sees={other(side): False}) for side in "ab"]
+
+
+def award_honour(ctx: Ctx) -> list[Probe]:
+    ensure_data(ctx)
+    return [_probe("POST", {}, expected(ctx, side, RECORDERS, ok=201),
+                   body={"staff_id": staff_id(ctx, side), "kind": "excellent", "tier": "county",
+                         "awarded": "2025-10-01"},
+                   sees={other(side): False}) for side in "ab"]
+
+
+def allocate(ctx: Ctx) -> list[Probe]:
+    """组织调剂 the county's pooled teacher to their own school (so nobody moves and later
+    probes still find them there): bureaus reaching it."""
+    return [_probe("POST", {"entry_id": pool_entry_id(ctx, side)},
+                   expected(ctx, side, BUREAUS),
+                   body={"institution": school_code(ctx, side), "reason": "本校同学科缺编"},
+                   sees={other(side): False}) for side in "ab"]
+
+
+def rank(ctx: Ctx) -> list[Probe]:
+    """The school ranks the applicant to its second post: its admin and bureaus reaching it."""
+    return [_probe("POST", {"round_id": round_id(ctx, side)}, expected(ctx, side, RECORDERS),
+                   body={"ranks": [{"application_id": ranked_application_id(ctx, side),
+                                    "rank": 1}]},
+                   sees={other(side): False}) for side in "ab"]
+
+
 def me(ctx: Ctx) -> list[Probe]:
     """Only teacher_a has a linked staff record: they see themselves, nobody else anything."""
     ensure_data(ctx)
@@ -236,4 +345,14 @@ ROUTES: dict[tuple[str, str], Any] = {
     ("GET", f"{W}/points/{{staff_id}}"): detail(REGISTRY, "staff_id", staff_id),
     ("GET", f"{W}/schools/{{code}}"): detail(REGISTRY, "code", school_code),
     ("GET", f"{W}/me"): me,
+    ("GET", f"{W}/conduct/barred"): listing(BUREAUS, county_code, regions=True),
+    ("POST", f"{W}/conduct/pre-hire-check"): pre_hire_check,
+    ("GET", f"{W}/titles/applications"): listing(REGISTRY, staff_name),
+    ("POST", f"{W}/titles/applications"): apply_for_title,
+    ("POST", f"{W}/titles/applications/{{application_id}}/review"): review_title,
+    ("GET", f"{W}/honours"): listing(REGISTRY, staff_name),
+    ("POST", f"{W}/honours"): award_honour,
+    ("GET", f"{W}/posting/pool"): listing(REGISTRY, staff_name),
+    ("POST", f"{W}/posting/pool/{{entry_id}}/allocate"): allocate,
+    ("POST", f"{W}/posting/rounds/{{round_id}}/ranks"): rank,
 }

@@ -118,3 +118,40 @@ def test_scoping_and_roles(county, personas):
         services.notify(actor=personas.school_admin_a, plan=plan)
     assert proposals_for(personas.county_b).count() == 0
     assert proposals_for(personas.school_admin_a).count() == RotationProposal.objects.count()
+
+
+def test_only_the_teacher_or_their_school_answers(personas, world):
+    """An account whose only role is teacher answers its own proposal, nobody else's — also
+    when it has no staff record linked (it once passed for any proposal of its school); a
+    school admin answers for its own teachers, not for another school's sent to it."""
+    town = f.StaffFactory(current_institution=world.school_a, current_post="teacher")
+    rural = f.InstitutionFactory(region=world.county_a, locality="rural", name="乡村小学")
+    other_school = f.StaffFactory(current_institution=rural, current_post="teacher")
+    plan = services.create_plan(actor=personas.county_a, county=world.county_a,
+                                academic_year=world.year, effective=EFFECTIVE)
+
+    def proposal(staff, source, destination):  # type: ignore[no-untyped-def]
+        return RotationProposal.objects.create(plan=plan, staff=staff, source=source,
+                                               destination=destination, post="teacher",
+                                               state="notified")
+
+    outgoing = proposal(town, world.school_a, rural)
+    incoming = proposal(other_school, rural, world.school_a)
+    assert personas.teacher_a.staff_id is None
+    for item in (outgoing, incoming):
+        with pytest.raises(PermissionDenied, match="尚未关联教职工档案"):
+            services.respond(actor=personas.teacher_a, proposal=item, accept=True)
+    personas.teacher_a.staff = world.staff_a
+    personas.teacher_a.save(update_fields=["staff"])
+    with pytest.raises(PermissionDenied, match="只能答复本人"):
+        services.respond(actor=personas.teacher_a, proposal=outgoing, accept=True)
+    with pytest.raises(PermissionDenied, match="本校教师"):
+        services.respond(actor=personas.school_admin_a, proposal=incoming, accept=True)
+    assert {p.state for p in RotationProposal.objects.all()} == {"notified"}
+
+    own = proposal(world.staff_a, world.school_a, rural)
+    services.respond(actor=personas.teacher_a, proposal=own, accept=False, reason="家庭原因")
+    services.respond(actor=personas.school_admin_a, proposal=outgoing, accept=True)
+    services.respond(actor=personas.county_a, proposal=incoming, accept=True)
+    states = dict(RotationProposal.objects.values_list("pk", "state"))
+    assert states == {own.pk: "contested", outgoing.pk: "confirmed", incoming.pk: "confirmed"}

@@ -21,6 +21,19 @@ def round_in(world, county):  # type: ignore[no-untyped-def]
         defaults={"effective": dt.date(2026, 9, 1)})[0]
 
 
+def pool_in(world, county, staff):  # type: ignore[no-untyped-def]
+    from edugov.workforce.models import PoolEntry
+    return PoolEntry.objects.get_or_create(round=round_in(world, county), staff=staff,
+                                           defaults={"state": "pooled"})[0]
+
+
+def title_in(world, staff):  # type: ignore[no-untyped-def]
+    from edugov.workforce.models import TitleApplication
+    return TitleApplication.objects.get_or_create(
+        staff=staff, year=2025, defaults={"current_title": staff.title, "title": "first",
+                                          "state": "submitted"})[0]
+
+
 def proposal_in(world, school, staff):  # type: ignore[no-untyped-def]
     plan = plan_in(world, school.region)
     return RotationProposal.objects.get_or_create(
@@ -69,7 +82,8 @@ def workforce_cases() -> list[Any]:
         ("workforce:school", scoped(SEES_A, REGISTRY), lambda w: {"pk": w.school_a.pk}, "get", {}),
         ("workforce:school", scoped(SEES_B, REGISTRY), lambda w: {"pk": w.school_b.pk}, "get", {}),
         # A proposal still "proposed": answering is refused by the workflow, redirect + message.
-        ("workforce:proposal_respond", scoped(SEES_A, REGISTRY, 302),
+        # teacher_a's account has no staff record linked here: it answers nobody's (403).
+        ("workforce:proposal_respond", {**scoped(SEES_A, REGISTRY, 302), "teacher_a": 403},
          lambda w: {"pk": proposal_in(w, w.school_a, w.staff_a).pk}, "post", {"answer": "confirm"}),
         ("workforce:proposal_respond", scoped(SEES_B, REGISTRY, 302),
          lambda w: {"pk": proposal_in(w, w.school_b, w.staff_b).pk}, "post", {"answer": "confirm"}),
@@ -78,6 +92,7 @@ def workforce_cases() -> list[Any]:
     ]
     rows += form_rows(scoped, bureau_only, BUREAUS, OUTSIDERS)
     rows += import_rows(bureau_only, OUTSIDERS)
+    rows += bureau_rows(scoped, bureau_only, BUREAUS)
     return [Case(name, expected, kwargs=kwargs, method=method, data=data)
             for name, expected, kwargs, method, data in rows]
 
@@ -153,5 +168,42 @@ def import_rows(bureau_only, outsiders):  # type: ignore[no-untyped-def]
          lambda w: {"kind": "barred", "token": "not-a-token"}, "get", {}),
         ("workforce:import_confirm", expect(405),
          lambda w: {"kind": "barred", "token": NO_UPLOAD}, "get", {}),
+    ]
+    return rows
+
+
+def bureau_rows(scoped, bureau_only, bureaus):  # type: ignore[no-untyped-def]
+    """The bureau's pages for 竞聘 rounds and 职称 review. Empty POSTs re-show the form (200)
+    or, for the one-button actions, redirect with a message; closing a round with nobody
+    applied places nobody (last, so the other cases see the rounds open)."""
+    from tests.web.url_cases import SEES_A, SEES_B, expect
+
+    rows = [("workforce:title_reviews", bureau_only(), lambda w: {}, "get", {})]
+    for method in ("get", "post"):
+        rows += [
+            ("workforce:round_new", bureau_only(), lambda w: {}, method, {}),
+            ("workforce:opening_new", scoped(SEES_A, bureaus),
+             lambda w: {"pk": round_in(w, w.county_a).pk}, method, {}),
+            ("workforce:opening_new", scoped(SEES_B, bureaus),
+             lambda w: {"pk": round_in(w, w.county_b).pk}, method, {}),
+            ("workforce:pool_decide", scoped(SEES_A, bureaus),
+             lambda w: {"pk": pool_in(w, w.county_a, w.staff_a).pk}, method, {}),
+            ("workforce:pool_decide", scoped(SEES_B, bureaus),
+             lambda w: {"pk": pool_in(w, w.county_b, w.staff_b).pk}, method, {}),
+        ]
+    rows += [
+        # No decision named: a message and back to the list.
+        ("workforce:title_review", scoped(SEES_A, bureaus, 302),
+         lambda w: {"pk": title_in(w, w.staff_a).pk}, "post", {}),
+        ("workforce:title_review", scoped(SEES_B, bureaus, 302),
+         lambda w: {"pk": title_in(w, w.staff_b).pk}, "post", {}),
+        ("workforce:title_review", expect(405), lambda w: {"pk": title_in(w, w.staff_a).pk},
+         "get", {}),
+        ("workforce:round_close", expect(405), lambda w: {"pk": round_in(w, w.county_a).pk},
+         "get", {}),
+        ("workforce:round_close", scoped(SEES_A, bureaus, 302),
+         lambda w: {"pk": round_in(w, w.county_a).pk}, "post", {}),
+        ("workforce:round_close", scoped(SEES_B, bureaus, 302),
+         lambda w: {"pk": round_in(w, w.county_b).pk}, "post", {}),
     ]
     return rows

@@ -40,3 +40,10 @@ def round_openings(user: Any, posting_round: PostingRound) -> QuerySet[PostOpeni
     if not rounds_for(user).filter(pk=posting_round.pk).exists():
         return PostOpening.objects.none()
     return PostOpening.objects.filter(round=posting_round).select_related("institution")
+
+
+def county_pool(user: Any, posting_round: PostingRound) -> QuerySet[PoolEntry]:
+    """The county pool of the round's county and year, as far as the user sees it: the first
+    round fills it, the second round and 组织调剂 draw on it, so both rounds show it."""
+    return pool_for(user).filter(round__county=posting_round.county_id,
+                                 round__academic_year=posting_round.academic_year_id)

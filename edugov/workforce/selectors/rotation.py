@@ -48,7 +48,7 @@ def proposals_for(user: User) -> QuerySet[RotationProposal]:
     schools = visible_to(user, Institution.objects.all())
     return RotationProposal.objects.filter(
         Q(source__in=schools) | Q(destination__in=schools)
-    ).select_related("staff", "source", "destination", "plan")
+    ).select_related("staff", "source__region", "destination", "plan")
 
 
 def students_by_level(schools: QuerySet[Institution], year_id: int) -> dict[int, Counter]:

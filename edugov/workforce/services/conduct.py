@@ -14,6 +14,7 @@ from edugov.core import audit
 from edugov.core.masking import mask_id_number
 from edugov.core.models import AuditLog, User
 from edugov.registry.models import AcademicYear, Institution, Staff
+from edugov.registry.rules.identity import id_number_error
 from edugov.registry.selectors import staff_for
 from edugov.registry.services import assign_staff, check_identity, require_write
 from edugov.workforce.models import Appraisal, BarredPerson, ConductCase, HireCheck
@@ -89,8 +90,12 @@ def pre_hire_check(*, actor: User, id_number: str, name: str,
                    institution: Institution) -> HireCheck:
     """Check a new hire against the barred list and the negative list; the check is kept
     (HireCheck and an audit row) in its own transaction, so a blocked hire stays on record
-    even though the hire itself never happens."""
+    even though the hire itself never happens. A malformed ID number is refused unchecked:
+    it could match nothing, and a "passed" check on it would be worthless."""
     require_write(actor, institution)
+    id_number = id_number.strip().upper()
+    if (error := id_number_error(id_number)) is not None:
+        raise ValidationError({"id_number": error})
     reason, barred = _barring_reason(id_number)
     with transaction.atomic():
         check = HireCheck.objects.create(

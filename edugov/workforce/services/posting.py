@@ -43,22 +43,47 @@ def _require_open(posting_round: PostingRound) -> None:
         raise ValidationError("本轮竞聘已结束")
 
 
+def _require_window(posting_round: PostingRound, on: dt.date) -> None:
+    """Applications only within the round's 报名时间 (a side left empty is open-ended)."""
+    opens, closes = posting_round.opens, posting_round.closes
+    if (opens is not None and on < opens) or (closes is not None and on > closes):
+        start = f"{opens:%Y-%m-%d}" if opens else "即日"
+        end = f"{closes:%Y-%m-%d}" if closes else "本轮结束"
+        raise ValidationError(f"本轮竞聘报名时间为{start}至{end}")
+
+
 @transaction.atomic
 def open_round(*, actor: User, county: Region, academic_year: AcademicYear, number: int,
-               effective: dt.date) -> PostingRound:
+               effective: dt.date, name: str = "", opens: dt.date | None = None,
+               closes: dt.date | None = None) -> PostingRound:
+    """Open a county's round for a year; the second only once the first has closed (it is
+    for the teachers the first left in the county pool)."""
     require_bureau(actor, "组织竞聘上岗")
     if not visible_to(actor, Region.objects.filter(pk=county.pk)).exists():
         raise Http404
-    if number == 2 and not PostingRound.objects.filter(
-            county=county, academic_year=academic_year, number=1,
-            closed_at__isnull=False).exists():
+    if county.level != "county":
+        raise ValidationError({"county": "竞聘上岗以县（区）为单位组织"})
+    if number not in (1, 2):
+        raise ValidationError({"number": "轮次只能是第一轮或第二轮"})
+    if opens is not None and closes is not None and closes < opens:
+        raise ValidationError({"closes": "报名截止日期不能早于报名开始日期"})
+    if closes is not None and effective < closes:
+        raise ValidationError({"effective": "聘任生效日期不能早于报名截止日期"})
+    existing = PostingRound.objects.filter(county=county, academic_year=academic_year)
+    if existing.filter(number=number).exists():
+        raise ValidationError(f"{county.name}{academic_year}已有{'第一' if number == 1 else '第二'}"
+                              "轮竞聘")
+    if number == 2 and not existing.filter(number=1, closed_at__isnull=False).exists():
         raise ValidationError("第一轮竞聘结束后才能开始第二轮")
     posting_round = PostingRound.objects.create(county=county, academic_year=academic_year,
                                                 number=number, effective=effective,
+                                                name=name.strip(), opens=opens, closes=closes,
                                                 created_by=actor)
     audit.record(actor=actor, action=AuditLog.Action.CREATE,
                  entity=audit.entity_name(posting_round), object_id=posting_round.pk,
-                 summary=str(posting_round))
+                 summary=str(posting_round),
+                 details={"number": number, "opens": str(opens or ""),
+                          "closes": str(closes or ""), "effective": str(effective)})
     return posting_round
 
 
@@ -91,14 +116,16 @@ def _may_apply_for(actor: User, staff: Staff) -> None:
 
 
 @transaction.atomic
-def apply(*, actor: User, opening: PostOpening, staff: Staff,
-          preference: int) -> PostingApplication:
-    """Apply for a post; in the second round only teachers waiting in the pool may apply."""
+def apply(*, actor: User, opening: PostOpening, staff: Staff, preference: int,
+          on: dt.date | None = None) -> PostingApplication:
+    """Apply for a post within the round's 报名时间 (``on``: today); in the second round only
+    teachers waiting in the pool may apply."""
     staff = visible_staff(actor, staff)
     _may_apply_for(actor, staff)
     opening = PostOpening.objects.select_related("round", "round__county").get(pk=opening.pk)
     posting_round = opening.round
     _require_open(posting_round)
+    _require_window(posting_round, on or dt.date.today())
     county = posting_round.county
     if staff.current_institution is None or not staff.current_institution.region.path \
             .startswith(county.path):
@@ -128,6 +155,26 @@ def rank(*, actor: User, application: PostingApplication, school_rank: int) -> P
     PostingApplication.objects.filter(pk=application.pk).update(school_rank=school_rank)
     application.school_rank = school_rank
     return application
+
+
+@transaction.atomic
+def rank_applicants(*, actor: User, posting_round: PostingRound,
+                    ranks: dict[int, int]) -> int:
+    """The school's ranks of its applicants (application id → rank, 1 = best), all or none.
+
+    Only applications to posts the actor's schools offer in this round may be ranked; any
+    other id is 404, as if it did not exist. Returns how many ranks changed."""
+    posting_round = _visible_round(actor, posting_round)
+    _require_open(posting_round)
+    applications = list(posting_applications_for(actor).filter(
+        opening__round=posting_round, opening__in=openings_for(actor), pk__in=list(ranks)))
+    if len(applications) != len(ranks):
+        raise Http404
+    changed = [a for a in sorted(applications, key=lambda a: a.pk)
+               if a.school_rank != ranks[a.pk]]
+    for application in changed:
+        rank(actor=actor, application=application, school_rank=ranks[application.pk])
+    return len(changed)
 
 
 def _move(actor: User, staff: Staff, institution: Institution, start: dt.date) -> None:
@@ -203,3 +250,14 @@ def allocate(*, actor: User, entry: PoolEntry, institution: Institution,
     entry.save(update_fields=["destination"])
     _move(actor, entry.staff, institution, entry.round.effective)
     return entry
+
+
+@transaction.atomic
+def send_to_training(*, actor: User, entry: PoolEntry, reason: str) -> PoolEntry:
+    """待岗培训: a pooled teacher is sent to training (the bureau may allocate them later)."""
+    require_bureau(actor, "安排待岗培训")
+    found = pool_for(actor).filter(pk=entry.pk).first()
+    if found is None:
+        raise Http404
+    workflow.advance(actor=actor, item=found, transition="train", reason=reason)
+    return found

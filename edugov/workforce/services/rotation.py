@@ -13,12 +13,13 @@ from django.utils import timezone
 
 from edugov.core import audit
 from edugov.core.models import AuditLog, User
-from edugov.core.roles import Role
-from edugov.core.scoping import scope_of, visible_to
+from edugov.core.roles import REGION_ROLES, Role
+from edugov.core.scoping import memberships_of, scope_of, visible_to
 from edugov.registry.models import AcademicYear, Institution, Region, Staff
 from edugov.registry.services import assign_staff
 from edugov.workflow import services as workflow
 from edugov.workforce.models import RotationCandidate, RotationPlan, RotationProposal
+from edugov.workforce.permissions import own_staff_id
 from edugov.workforce.rules.rotation import (
     Problem,
     RotationRules,
@@ -166,16 +167,50 @@ def notify(*, actor: User, plan: RotationPlan) -> int:
     return count
 
 
+def _may_answer(actor: User, proposal: RotationProposal) -> None:
+    """Who answers for the teacher: the teacher (their own proposal only), an administrator
+    of the sending school (the teacher's), or a bureau over it. Checked per membership, not
+    on the union of the actor's scope: a teacher's membership of the school is no licence
+    to answer for colleagues, and receiving a teacher is not answering for them."""
+    if scope_of(actor).everything:
+        return
+    source_path = proposal.source.region.path
+    roles = set()
+    for membership in memberships_of(actor):
+        roles.add(membership.role)
+        if (membership.role in REGION_ROLES and membership.region is not None
+                and source_path.startswith(membership.region.path)):
+            return
+        if membership.role == Role.SCHOOL_ADMIN and membership.institution_id == proposal.source_id:
+            return
+        if membership.role == Role.TEACHER and own_staff_id(actor) == proposal.staff_id:
+            return
+    if Role.SCHOOL_ADMIN in roles:
+        raise PermissionDenied("学校管理员只能答复本校教师的交流安排")
+    if own_staff_id(actor) is None:
+        raise PermissionDenied("您的账号尚未关联教职工档案，不能答复交流安排")
+    raise PermissionDenied("教师只能答复本人的交流安排")
+
+
+def may_answer(actor: User, proposal: RotationProposal) -> bool:
+    """Whether ``actor`` may confirm or contest ``proposal`` (what ``respond`` enforces)."""
+    try:
+        _may_answer(actor, proposal)
+    except PermissionDenied:
+        return False
+    return True
+
+
 @transaction.atomic
 def respond(*, actor: User, proposal: RotationProposal, accept: bool,
             reason: str = "") -> RotationProposal:
-    """The school or teacher confirms, or contests with a reason (the workflow checks)."""
-    if not proposals_for(actor).filter(pk=proposal.pk).exists():
+    """The teacher (their own proposal), the sending school's administrator or a bureau over
+    it confirms, or contests with a reason; anyone else is refused (``_may_answer``), and the
+    workflow checks the state, the role and the reason."""
+    found = proposals_for(actor).filter(pk=proposal.pk).first()
+    if found is None:
         raise Http404
-    if scope_of(actor).has_role(Role.TEACHER) and not scope_of(actor).everything:
-        own = getattr(actor, "staff_id", None)
-        if own is not None and own != proposal.staff_id:
-            raise PermissionDenied("只能答复本人的交流安排")
+    _may_answer(actor, found)
     workflow.advance(actor=actor, item=proposal, transition="confirm" if accept else "contest",
                      reason=reason)
     return proposal

@@ -13,7 +13,7 @@ from edugov.core import audit
 from edugov.core.models import AuditLog, User
 from edugov.core.roles import Role
 from edugov.core.scoping import scope_of
-from edugov.registry.models import Assignment, Staff
+from edugov.registry.models import Staff
 from edugov.workflow import services as workflow
 from edugov.workforce.models import Honour, TitleApplication, TitleRecord
 from edugov.workforce.permissions import own_staff_id, require_recorder
@@ -25,34 +25,21 @@ from edugov.workforce.rules.titles import (
     HeldHonour,
     HonourRules,
     TitleRules,
-    application_refusals,
     backbone_level,
     honour_valid_until,
-    rural_years,
 )
 from edugov.workforce.rules.training import TrainingRules
 from edugov.workforce.selectors.conduct import cases_of
-from edugov.workforce.selectors.titles import title_applications_for
-from edugov.workforce.selectors.training import standings_of
+from edugov.workforce.selectors.titles import title_applications_for, title_checks
 from edugov.workforce.services.conduct import visible_staff
-
-
-def _rural_years(staff: Staff, on: dt.date) -> float:
-    spells = [(start, end, locality == "rural" or (rating == "none" and locality != "urban"))
-              for start, end, locality, rating in Assignment.objects.filter(staff=staff)
-              .values_list("start", "end", "institution__locality", "institution__rating")]
-    return rural_years(spells, on)
 
 
 def title_refusals(staff: Staff, wanted: str, on: dt.date, *,
                    conduct: ConductRules | None = None, titles: TitleRules | None = None,
                    training: TrainingRules | None = None) -> list[str]:
     """Every reason ``staff`` may not be promoted to ``wanted`` on ``on`` (empty: may)."""
-    veto = veto_reason(cases_of([staff.pk]).get(staff.pk, []), on, "晋升职称", conduct)
-    progress = standings_of(Staff.objects.filter(pk=staff.pk), on, training)
-    behind = bool(progress) and progress[0].behind
-    return application_refusals(staff.title, wanted, veto=veto, training_behind=behind,
-                                rural_years=_rural_years(staff, on), rules=titles)
+    return title_checks([(staff.pk, staff.title, wanted)], on, conduct=conduct, titles=titles,
+                        training=training)[0].refusals
 
 
 @transaction.atomic
@@ -83,19 +70,27 @@ def apply_for_title(*, actor: User, staff: Staff, title: str, year: int,
 @transaction.atomic
 def review_title(*, actor: User, application: TitleApplication, transition: str,
                  reason: str = "", on: dt.date | None = None,
-                 conduct: ConductRules | None = None) -> TitleApplication:
-    """Recommend, approve, reject or withdraw. Approval checks the veto again (a case may
-    have been recorded since the application) and records the new title."""
+                 conduct: ConductRules | None = None, titles: TitleRules | None = None,
+                 training: TrainingRules | None = None) -> TitleApplication:
+    """Recommend, approve, reject (with the reason) or withdraw. A recommendation checks the
+    veto again (a case may have been recorded since the application); approval checks
+    everything the application was judged by — the ladder, the veto, the training schedule —
+    and records the new title in the teacher's history and the registry."""
     found = title_applications_for(actor).filter(pk=application.pk).first()
     if found is None:
         raise Http404
     application = found
     on = on or dt.date.today()
-    if transition in ("recommend", "approve"):
+    if transition == "recommend":
         veto = veto_reason(cases_of([application.staff_id]).get(application.staff_id, []),
                            on, "晋升职称", conduct)
         if veto:
             raise ValidationError(veto)
+    if transition == "approve":
+        refusals = title_refusals(application.staff, application.title, on, conduct=conduct,
+                                  titles=titles, training=training)
+        if refusals:
+            raise ValidationError("；".join(refusals))
     workflow.advance(actor=actor, item=application, transition=transition, reason=reason)
     if application.state == "approved":
         staff = application.staff
