@@ -20,6 +20,9 @@ class Scale:
     #: A fixed list of schools per county instead of counts derived from the student total,
     #: so the smallest scale still holds every institution kind.
     compact: bool = False
+    #: Share of each city's students in its first district, a large 主城区 (0: the city's
+    #: districts are alike). The rotation figure needs one county of ≥100 schools.
+    core_district_share: float = 0.0
 
     @property
     def counties(self) -> int:
@@ -31,7 +34,8 @@ SCALES: dict[str, Scale] = {
     for scale in (
         Scale("tiny", "微型（测试用）", cities=1, counties_per_city=2,
               students_per_county=400, class_size_factor=0.15, compact=True),
-        Scale("city", "一个地级市", cities=1, counties_per_city=9, students_per_county=30_000),
+        Scale("city", "一个地级市", cities=1, counties_per_city=9, students_per_county=28_000,
+              core_district_share=0.45),
         Scale("province", "一个省（压力测试）", cities=12, counties_per_city=9,
               students_per_county=84_000),
     )

@@ -79,7 +79,7 @@ from edugov.workflow.models import StateChange
 
 ORDER = 70
 #: Bump when the generated data changes, so existing demo databases are rebuilt.
-VERSION = "1"
+VERSION = "2"
 #: The current school year and this many before it.
 YEARS_BACK = 2
 BULK_MODELS = (FitnessResult, VisionScreening, FollowUp, StateChange)

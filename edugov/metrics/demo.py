@@ -2,13 +2,15 @@
 
 For the demo city (the first city and its counties):
 
-1. 新增学位 (``places.added``) for each county, the previous and the current academic year:
+0. The built-in indicator catalog, if missing: the data migrations load it, but the flush
+   before a rebuild (or ``--fresh``) empties it, and without it nothing below has a value.
+1. 新增学位 (``places.added``) for each county and every academic year the registry built:
    entered by the county bureau through ``services.enter_data_value``, submitted by it and
    approved (locked) by the city bureau — the same history rows as the services write. The
    approval is taken with ``workflow.advance`` rather than ``services.move_data_value`` so
    no background recomputation is enqueued: step 2 stores the snapshots itself.
-2. ``services.compute_and_store`` on the live engine for the previous and the current year,
-   so the dashboards have value, change and rank at once.
+2. ``services.compute_and_store`` on the live engine for every year built (three), so the
+   dashboards have value, change, rank and a trend at once.
 3. Targets (``services.set_target``, as the city bureau) for the current year, for the city
    and every county, on the key indicators of ``KEY_INDICATORS`` that exist: the previous
    year's result improved by a planned step (0–4 %, 3–15 % for 新增学位) in the indicator's
@@ -25,12 +27,13 @@ from edugov.core.models import Membership, User
 from edugov.core.roles import Role
 from edugov.demo.context import DemoContext
 from edugov.metrics import selectors, services
+from edugov.metrics.builtin import load_all_builtin
 from edugov.metrics.models import Direction, Indicator, Result, Unit
 from edugov.registry.models import AcademicYear, Region
 from edugov.workflow import services as workflow
 
 ORDER = 90
-VERSION = "1"
+VERSION = "2"
 
 #: The measure entered by the counties, and the indicators given targets (when present).
 PLACES = "places.added"
@@ -53,13 +56,16 @@ def build(ctx: DemoContext) -> None:
     registry = ctx.shared.get("registry")
     if registry is None or not registry.city_ids:
         return
+    if not Indicator.objects.filter(builtin=True).exists():
+        load_all_builtin(Indicator)
     city = Region.objects.get(pk=registry.city_ids[0])
     counties = list(Region.objects.filter(parent=city).order_by("code"))
-    current = AcademicYear.objects.get(pk=registry.current_year_id).start_year
-    previous = AcademicYear.objects.get(pk=registry.previous_year_id).start_year
+    years = list(AcademicYear.objects.filter(pk__in=registry.year_ids).order_by(
+        "start_year").values_list("start_year", flat=True))
+    current, previous = years[-1], years[-2]
     city_user = bureau_user(Role.CITY_BUREAU, city)
-    values = enter_places(ctx.rng("metrics/places"), counties, city_user, (previous, current))
-    for year in (previous, current):
+    values = enter_places(ctx.rng("metrics/places"), counties, city_user, tuple(years))
+    for year in years:
         services.compute_and_store(actor=None, year=year)
     targets = set_targets(ctx.rng("metrics/targets"), [city, *counties], city_user,
                           previous, current)

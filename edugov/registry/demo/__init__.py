@@ -1,10 +1,11 @@
 """The registry's part of `edugov demo`: a synthetic province, city or county set.
 
 Builds, in order: regions (an invented province 98, its cities, counties, townships),
-academic years 2024 and 2025 (current), institutions of every kind with facility
-figures, staff with assignment histories, classes, students and enrolments for both
-years, education groups, pairings and the demo accounts. What scenario builders need
-later is left in ``ctx.shared["registry"]`` (a :class:`RegistryDemo`).
+academic years 2023, 2024 and 2025 (current), institutions of every kind with facility
+figures, staff (current and former) with assignment histories, classes, students (current
+and former) and enrolments for the three years, education groups, pairings and the demo
+accounts. What scenario builders need later is left in ``ctx.shared["registry"]`` (a
+:class:`RegistryDemo`).
 
 Each county draws from its own random streams, so a county's data depends only on the
 seed and the county, and the build could one day run counties in parallel.
@@ -24,7 +25,7 @@ from edugov.registry.demo.networks import build_groups, build_pairings
 from edugov.registry.demo.people import BirthDays, Identities
 from edugov.registry.demo.plan import plan_county
 from edugov.registry.demo.staff import StaffMaker
-from edugov.registry.demo.students import CURRENT_YEAR, StudentMaker
+from edugov.registry.demo.students import CURRENT_YEAR, FIRST_YEAR, StudentMaker
 from edugov.registry.models import (
     AcademicYear,
     Assignment,
@@ -41,7 +42,7 @@ ORDER = 0
 #: The tables written row by row in bulk (millions of rows at the province scale).
 BULK_MODELS = (Student, Enrolment, SchoolClass, Staff, Assignment)
 #: Bump when the generated data changes, so existing demo databases are rebuilt.
-VERSION = "1"
+VERSION = "2"
 
 
 @dataclass
@@ -53,6 +54,8 @@ class RegistryDemo:
     county_ids: list[int]
     current_year_id: int
     previous_year_id: int
+    #: Every academic year built, oldest first (the last is the current one).
+    year_ids: list[int]
     #: Allocates 身份证号/学籍号 that never repeat those the registry gave out: a scenario
     #: inventing more people (applicants, parents) should draw from this one.
     identities: Identities
@@ -60,20 +63,21 @@ class RegistryDemo:
     institution_ids: dict[str, list[int]] = field(default_factory=dict)
 
 
-def make_years() -> tuple[AcademicYear, AcademicYear]:
-    previous = AcademicYear.objects.create(start_year=CURRENT_YEAR - 1, is_current=False)
-    current = AcademicYear.objects.create(start_year=CURRENT_YEAR, is_current=True)
-    for year in (previous, current):
-        first = year.start_year
-        Term.objects.create(academic_year=year, number=1, start=dt.date(first, 9, 1),
-                            end=dt.date(first + 1, 1, 24))
-        Term.objects.create(academic_year=year, number=2, start=dt.date(first + 1, 2, 24),
-                            end=dt.date(first + 1, 7, 10))
-    return previous, current
+def make_years() -> list[AcademicYear]:
+    """The academic years built, oldest first, with two terms each; the last is current."""
+    years = []
+    for start in range(FIRST_YEAR, CURRENT_YEAR + 1):
+        year = AcademicYear.objects.create(start_year=start, is_current=start == CURRENT_YEAR)
+        Term.objects.create(academic_year=year, number=1, start=dt.date(start, 9, 1),
+                            end=dt.date(start + 1, 1, 24))
+        Term.objects.create(academic_year=year, number=2, start=dt.date(start + 1, 2, 24),
+                            end=dt.date(start + 1, 7, 10))
+        years.append(year)
+    return years
 
 
 def build(ctx: DemoContext) -> None:
-    previous, current = make_years()
+    years = make_years()
     geography = plan_geography(ctx.scale, ctx.rng("registry/geography"), ctx.writer)
     Region.objects.bulk_create(geography.regions, batch_size=2000)
     for index, county in enumerate(geography.counties):
@@ -81,7 +85,8 @@ def build(ctx: DemoContext) -> None:
                     ctx.writer)
     identities, births = Identities(), BirthDays()
     staff = StaffMaker(ctx.writer, identities, births)
-    students = StudentMaker(ctx.writer, identities, births, current.pk, previous.pk)
+    students = StudentMaker(ctx.writer, identities, births,
+                            {year.start_year: year.pk for year in years})
     total = sum(s.students for c in geography.counties for s in c.institutions)
     stage = ctx.progress.stage("生成学校、教职工和学生", total, "人")
     with ctx.writer.keys_and_indexes_built_after_loading(BULK_MODELS):
@@ -100,20 +105,24 @@ def build(ctx: DemoContext) -> None:
     pairings = build_pairings(networks_rng, ctx.writer, geography.counties)
     build_accounts(ctx, geography, staff.a_teacher)
     ctx.writer.finish()
-    ctx.counts.update(count_rows(ctx, geography, members, pairings))
-    ctx.shared["registry"] = registry_demo(geography, current, previous, identities, births)
+    ctx.counts.update(count_rows(ctx, geography, members, pairings, students.former,
+                                 staff.former))
+    ctx.shared["registry"] = registry_demo(geography, years, identities, births)
 
 
-def count_rows(ctx: DemoContext, geography: Geography, members: int,
-               pairings: int) -> dict[str, int]:
+def count_rows(ctx: DemoContext, geography: Geography, members: int, pairings: int,
+               former_students: int, former_staff: int) -> dict[str, int]:
+    """Rows written; ``students`` and ``staff`` are today's, former ones counted apart."""
     written = ctx.writer.written
     return {
         "regions": len(geography.regions),
         "institutions": sum(len(c.institutions) for c in geography.counties),
-        "students": written(Student),
+        "students": written(Student) - former_students,
+        "former_students": former_students,
         "enrolments": written(Enrolment),
         "classes": written(SchoolClass),
-        "staff": written(Staff),
+        "staff": written(Staff) - former_staff,
+        "former_staff": former_staff,
         "assignments": written(Assignment),
         "group_members": members,
         "pairings": pairings,
@@ -121,13 +130,13 @@ def count_rows(ctx: DemoContext, geography: Geography, members: int,
     }
 
 
-def registry_demo(geography: Geography, current: AcademicYear, previous: AcademicYear,
-                  identities: Identities, births: BirthDays) -> RegistryDemo:
+def registry_demo(geography: Geography, years: list[AcademicYear], identities: Identities,
+                  births: BirthDays) -> RegistryDemo:
     demo = RegistryDemo(
         province_id=geography.province.pk, city_ids=[c.pk for c in geography.cities],
         county_ids=[c.region.pk for c in geography.counties],
-        current_year_id=current.pk, previous_year_id=previous.pk,
-        identities=identities, births=births)
+        current_year_id=years[-1].pk, previous_year_id=years[-2].pk,
+        year_ids=[year.pk for year in years], identities=identities, births=births)
     for county in geography.counties:
         for school in county.institutions:
             demo.institution_ids.setdefault(school.kind, []).append(school.id)

@@ -49,6 +49,8 @@ class County:
     is_district: bool
     #: Share of the scale's students this county holds, relative to the mean county.
     weight: float
+    #: The city's 主城区: a district several times the size of the others.
+    is_core: bool = False
     townships: list[Township] = field(default_factory=list)
     institutions: list[PlannedSchool] = field(default_factory=list)
 
@@ -106,7 +108,11 @@ def plan_geography(scale: Scale, rng: random.Random, writer: BulkWriter) -> Geog
 
 def plan_counties(scale: Scale, rng: random.Random, maker: RegionMaker, names: PlaceNames,
                   city: Region) -> list[County]:
-    """About a third of a city's counties are urban districts (区), the rest counties (县)."""
+    """About a third of a city's counties are urban districts (区), the rest counties (县).
+
+    With ``scale.core_district_share`` the first district is the 主城区, holding that share
+    of the city's students (the old town and the new development zones around it).
+    """
     districts = max(1, round(scale.counties_per_city / 3))
     counties = []
     for k in range(scale.counties_per_city):
@@ -117,16 +123,23 @@ def plan_counties(scale: Scale, rng: random.Random, maker: RegionMaker, names: P
         region = maker.make(code, short + ("区" if is_district else "县"), RegionLevel.COUNTY,
                             city)
         weight = rng.uniform(1.1, 1.45) if is_district else rng.uniform(0.6, 1.05)
-        county = County(region, city, short, is_district, weight)
+        county = County(region, city, short, is_district, weight,
+                        is_core=k == 0 and scale.core_district_share > 0)
         county.townships = plan_townships(rng, maker, county)
         counties.append(county)
+    if counties[0].is_core:
+        share = scale.core_district_share
+        counties[0].weight = sum(c.weight for c in counties[1:]) * share / (1 - share)
     return counties
 
 
 def plan_townships(rng: random.Random, maker: RegionMaker, county: County) -> list[Township]:
     names = PlaceNames(rng)
     names.used.add(county.short)
-    if county.is_district:
+    if county.is_core:
+        # The built-up area's 街道, and a ring of towns and villages at its edge.
+        counts = {STREET: rng.randint(16, 22), TOWN: rng.randint(3, 5), VILLAGE: rng.randint(1, 2)}
+    elif county.is_district:
         counts = {STREET: rng.randint(6, 10), TOWN: rng.randint(0, 2), VILLAGE: 0}
     else:
         counts = {STREET: rng.randint(2, 3), TOWN: rng.randint(6, 10), VILLAGE: rng.randint(2, 5)}

@@ -43,14 +43,18 @@ GRADES: dict[str, tuple[int, ...]] = {
 
 #: Institutions per 10,000 students of a county (a city of ~300k students: ~1,000).
 PER_10K_STUDENTS: dict[str, float] = {
-    K.KINDERGARTEN: 20.0, K.PRIMARY: 6.6, K.TEACHING_POINT: 5.0, K.NINE_YEAR: 1.7,
+    K.KINDERGARTEN: 21.0, K.PRIMARY: 6.6, K.TEACHING_POINT: 5.5, K.NINE_YEAR: 1.7,
     K.JUNIOR: 2.0, K.COMPLETE_SECONDARY: 0.45, K.SENIOR: 0.4, K.TWELVE_YEAR: 0.1,
     K.VOCATIONAL: 0.4, K.SPECIAL: 0.0,
 }
 #: Urban districts have few teaching points and 九年一贯制 schools; rural counties many.
 DISTRICT_BIAS: dict[str, float] = {K.TEACHING_POINT: 0.1, K.NINE_YEAR: 0.5, K.PRIMARY: 0.85,
                                    K.JUNIOR: 0.9}
-COUNTY_BIAS: dict[str, float] = {K.TEACHING_POINT: 1.5, K.NINE_YEAR: 1.3, K.PRIMARY: 1.1}
+COUNTY_BIAS: dict[str, float] = {K.TEACHING_POINT: 1.8, K.NINE_YEAR: 1.3, K.PRIMARY: 1.1}
+#: The 主城区: the old town's many primary schools, and 九年一贯制 schools and a few
+#: 教学点 in the villages at its edge.
+CORE_BIAS: dict[str, float] = {K.TEACHING_POINT: 0.25, K.NINE_YEAR: 0.7, K.PRIMARY: 1.0,
+                               K.JUNIOR: 1.0}
 
 #: The tiny scale: a fixed list per county so every kind appears in ~20 institutions.
 COMPACT_MIX: tuple[tuple[str, ...], ...] = (
@@ -69,6 +73,7 @@ COUNTY_LOCALITY_ODDS: dict[str, tuple[float, float, float]] = {
     K.VOCATIONAL: (0.75, 0.25, 0.0), K.SPECIAL: (1.0, 0.0, 0.0),
 }
 DISTRICT_LOCALITY_ODDS = (0.85, 0.15, 0.0)
+CORE_LOCALITY_ODDS = (0.78, 0.16, 0.06)
 
 #: Classes per grade (轨数), (fewest, most) by 城乡分类.
 STREAMS: dict[str, dict[str, tuple[int, int]]] = {
@@ -150,7 +155,7 @@ def kinds_for(county: County, scale: Scale, index: int, rng: random.Random) -> l
     if scale.compact:
         return list(COMPACT_MIX[index % len(COMPACT_MIX)])
     students = scale.students_per_county * county.weight
-    bias = DISTRICT_BIAS if county.is_district else COUNTY_BIAS
+    bias = CORE_BIAS if county.is_core else DISTRICT_BIAS if county.is_district else COUNTY_BIAS
     kinds: list[str] = []
     for kind, per_10k in PER_10K_STUDENTS.items():
         count = stochastic_round(rng, per_10k * students / 10_000 * bias.get(kind, 1.0))
@@ -183,7 +188,10 @@ def plan_county(county: County, scale: Scale, index: int, rng: random.Random,
 def draw_locality(rng: random.Random, kind: str, county: County) -> str:
     if kind == K.TEACHING_POINT:
         return RURAL
-    odds = DISTRICT_LOCALITY_ODDS if county.is_district else COUNTY_LOCALITY_ODDS[kind]
+    if county.is_core:
+        odds = CORE_LOCALITY_ODDS
+    else:
+        odds = DISTRICT_LOCALITY_ODDS if county.is_district else COUNTY_LOCALITY_ODDS[kind]
     return rng.choices((URBAN, TOWNISH, RURAL), weights=odds)[0]
 
 
@@ -251,8 +259,11 @@ def allot_kindergarten_ownership(rng: random.Random, county: County) -> None:
     target, so even a handful of kindergartens lands near the shares. Village
     kindergartens are public or 普惠 (nobody runs an unsubsidised private one there).
     """
-    public = min(0.68, max(0.36, rng.gauss(0.52, 0.07)))
-    covered = min(0.97, max(0.78, rng.gauss(0.905, 0.04)))
+    # The 主城区 holds a large part of the city's children: its shares stay near the
+    # centre, so the city's own stay near it too.
+    spread = 0.3 if county.is_core else 1.0
+    public = min(0.68, max(0.36, rng.gauss(0.50, 0.06 * spread)))
+    covered = min(0.97, max(0.78, rng.gauss(0.905, 0.04 * spread)))
     targets = {PUBLIC_KG: public, INCLUSIVE_KG: covered - public, OTHER_KG: 1 - covered}
     assigned = dict.fromkeys(targets, 0)
     total = 0

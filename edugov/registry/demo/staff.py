@@ -3,17 +3,24 @@
 Head counts follow the 教职工:学生 norms of policy-rules.md §4 (小学 1:19, 初中 1:13.5,
 高中 1:12.5; kindergartens run short of the 1:5–1:7 standard, as real ones do), a
 little tighter in crowded schools and looser in small rural ones. Careers start at 21–24;
-each later 1 September a teacher may move to another school of the county — rarely in
-the first six years, often after (交流轮岗 targets teachers with six years at one school,
-policy-rules.md §5.1), more in some counties than others. So tenure, rotation rates and
-the share of 骨干 among rotated teachers are all computable from Assignment rows.
+each later 1 September a teacher may move to another school of the same kind in the county
+— rarely in the first six years, often after (交流轮岗 targets teachers with six years at one
+school, policy-rules.md §5.1), more in some counties than others. So tenure, rotation rates
+and the share of 骨干 among rotated teachers are all computable from Assignment rows.
+
+Each member of staff hired since the first academic year built replaced someone who left
+(retired, mostly, or moved away): those former staff are written too, with careers that
+end on the 31 August before the hire and no current post, so every past year built has
+its full staff, not just today's staff minus this year's recruits.
 """
 
 from __future__ import annotations
 
 import random
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 
 from edugov.demo.bulk import BulkWriter
 from edugov.registry.choices import (
@@ -38,10 +45,10 @@ from edugov.registry.demo.people import (
     person_name,
 )
 from edugov.registry.demo.plan import PlannedSchool
+from edugov.registry.demo.students import CURRENT_YEAR, FIRST_YEAR
 from edugov.registry.models import Assignment, Staff
 
 K = InstitutionKind
-CURRENT_YEAR = 2025
 
 STAFF_FIELDS = ("id", "id_number", "name", "sex", "birth_date", "phone", "education", "title",
                 "certified", "subject", "backbone_level", "establishment",
@@ -111,6 +118,13 @@ BACKBONE_LEVELS: Weights = ((BackboneLevel.COUNTY, .68), (BackboneLevel.CITY, .2
 #: Other staff holding a 教师资格证 (admin staff are often former teachers).
 CERTIFIED_OTHER_POSTS: dict[str, float] = {Post.ADMIN: .5, Post.SUPPORT: .2, Post.CAREGIVER: .3}
 AGE_BANDS = ((22, 29, .2), (30, 39, .3), (40, 49, .3), (50, 59, .2))
+#: Of the staff who left since the first year built, the share who retired (at the
+#: statutory ages of policy-rules.md §5.1, 60 / 55) rather than moved away or quit.
+RETIRED_SHARE = 0.65
+RETIREMENT_AGE = {MALE: 60, FEMALE: 55}
+#: Yearly chance that a teacher moves to another school: public schools rotate teachers
+#: once they have six years at one school; private ones lose staff at a steady rate.
+MOVE_BEFORE_SIX, MOVE_AFTER_SIX, MOVE_PRIVATE = 0.035, 0.23, 0.06
 
 
 def pick(rng: random.Random, weights: Weights) -> str:
@@ -151,23 +165,44 @@ def posts_for(school: PlannedSchool, count: int, rng: random.Random) -> list[str
     return [Post.PRINCIPAL, *[Post.ADMIN] * deputies, *rest]
 
 
-def another(rng: random.Random, pool: list[PlannedSchool],
-            school: PlannedSchool) -> PlannedSchool:
-    """A school of ``pool`` other than ``school`` when a few draws find one."""
+#: Schools a career may pass through, with their cumulative staff (draw weights).
+Pool = tuple[list[PlannedSchool], list[int]]
+
+
+def pool_kind(school: PlannedSchool) -> str:
+    # Young teachers start in village 教学点 and move on to primary schools, and back.
+    return K.PRIMARY if school.kind == K.TEACHING_POINT else school.kind
+
+
+def earlier_school(rng: random.Random, pool: Pool, later: PlannedSchool) -> PlannedSchool:
+    """Where a move to ``later`` came from: another school of the pool, drawn by its staff,
+    so each school loses to moves about what it gains and every year keeps today's staff
+    per kind and post. ``later`` itself (no move) only when a few draws find no other."""
+    schools, cumulative = pool
     for _ in range(4):
-        candidate = rng.choice(pool)
-        if candidate is not school:
-            return candidate
+        school = schools[bisect_right(cumulative, rng.random() * cumulative[-1])]
+        if school is not later:
+            break
     return school
 
 
 @dataclass
 class Career:
-    """Start years of each post held, oldest first; the last one is current."""
+    """Start years of each post held, oldest first; the last one is held until ``left``
+    (the last school year of service), or still held when ``left`` is None."""
 
     starts: list[int]
     schools: list[PlannedSchool]
     posts: list[str]
+    left: int | None = None
+
+    def teaching(self, year: int) -> PlannedSchool | None:
+        """The school where this person taught (as 专任教师) on 1 September ``year``."""
+        last = CURRENT_YEAR if self.left is None else self.left
+        if not self.starts[0] <= year <= last:
+            return None
+        k = bisect_right(self.starts, year) - 1
+        return self.schools[k] if self.posts[k] == Post.TEACHER else None
 
 
 class StaffMaker:
@@ -179,38 +214,61 @@ class StaffMaker:
         self.assignments = writer.table(Assignment, ASSIGNMENT_FIELDS)
         #: school id → (staff id, name) of a teacher there, for demo accounts.
         self.a_teacher: dict[int, tuple[int, str]] = {}
+        #: Former staff written (they left since the first year built).
+        self.former = 0
 
-    def county(self, county: County, rng: random.Random) -> dict[int, list[int]]:
-        """Write the county's staff; return each school's teachers (for 班主任)."""
+    def county(self, county: County, rng: random.Random) -> dict[tuple[int, int], list[int]]:
+        """Write the county's staff, current and former; return (school id, year) → the
+        school's teachers that year, for every year built (for 班主任)."""
         rotation = rng.uniform(0.6, 1.4)
-        pools = self.pools(county)
-        teachers: dict[int, list[int]] = {}
+        counts = {school.id: staff_count(school, rng) for school in county.institutions}
+        pools = self.pools(county, counts)
+        teachers: dict[tuple[int, int], list[int]] = {}
         for school in county.institutions:
-            count = staff_count(school, rng)
+            count = counts[school.id]
             ids = self.writer.next_ids(Staff, count)
+            hires = []
             for staff_id, post in zip(ids, posts_for(school, count, rng), strict=True):
-                self.person(rng, staff_id, school, post, pools, rotation)
-                if post == Post.TEACHER:
-                    teachers.setdefault(school.id, []).append(staff_id)
+                career = self.person(rng, staff_id, school, post, pools, rotation)
+                record_teaching(teachers, staff_id, career)
+                if career.starts[0] > FIRST_YEAR:
+                    hires.append(career)
+            for hire in hires:
+                # The hire replaced someone who served until the summer before.
+                former = self.writer.next_id(Staff)
+                career = self.person(rng, former, hire.schools[0], hire.posts[0], pools,
+                                     rotation, left=hire.starts[0] - 1)
+                record_teaching(teachers, former, career)
+                self.former += 1
         return teachers
 
     @staticmethod
-    def pools(county: County) -> dict[tuple[bool, bool], list[PlannedSchool]]:
-        """Where a career could have passed: (kindergarten?, public?) → schools."""
-        pools: dict[tuple[bool, bool], list[PlannedSchool]] = {}
+    def pools(county: County, counts: dict[int, int]) -> dict[tuple[str, bool], Pool]:
+        """Where a career could have passed: (kind, public?) → the county's schools of that
+        kind and ownership (教学点 with primary schools), weighted by staff. A county's only
+        school of a kind (its 特殊教育学校, often its 高中) keeps its staff."""
+        by_kind: dict[tuple[str, bool], list[PlannedSchool]] = {}
         for school in county.institutions:
-            if school.kind != K.TEACHING_POINT:
-                key = (school.kind == K.KINDERGARTEN, school.is_public)
-                pools.setdefault(key, []).append(school)
-        return pools
+            by_kind.setdefault((pool_kind(school), school.is_public), []).append(school)
+        return {key: (schools, list(accumulate(counts[s.id] for s in schools)))
+                for key, schools in by_kind.items()}
 
     def person(self, rng: random.Random, staff_id: int, school: PlannedSchool, post: str,
-               pools: dict[tuple[bool, bool], list[PlannedSchool]], rotation: float) -> None:
+               pools: dict[tuple[str, bool], Pool], rotation: float, *,
+               left: int | None = None) -> Career:
+        """Write one member of staff, current or — with ``left``, their last school year —
+        former; return their career."""
         teaching = post in (Post.TEACHER, Post.PRINCIPAL)
         stage = stage_of(school, rng)
         sex = self.sex(rng, stage, post)
-        age = self.age(rng, post)
-        birth_iso, birth = self.births.in_year(rng, CURRENT_YEAR - age)
+        if left is None:
+            age, year = self.age(rng, post), CURRENT_YEAR
+        else:
+            # Age on leaving (1 September after the last school year of service).
+            age = (RETIREMENT_AGE[sex] if rng.random() < RETIRED_SHARE
+                   else rng.randint(25, 50))
+            year = left + 1
+        birth_iso, birth = self.births.in_year(rng, year - age)
         codes = STAFF_LOCAL_CODES if rng.random() < 0.85 else STAFF_OTHER_CODES
         title = self.title(rng, age, stage) if teaching or post == Post.ADMIN else T.NONE
         backbone = self.backbone(rng, title, school) if teaching else BackboneLevel.NONE
@@ -220,12 +278,14 @@ class StaffMaker:
             mobile_number(rng), self.education(rng, stage, post), title,
             self.certified(rng, school, post),
             pick(rng, SUBJECTS[stage]) if post == Post.TEACHER else "", backbone,
-            self.establishment(rng, school, post), school.id, post,
+            self.establishment(rng, school, post),
+            school.id if left is None else None, post if left is None else "",
         ))
-        if post == Post.TEACHER:
+        if post == Post.TEACHER and left is None:
             self.a_teacher.setdefault(school.id, (staff_id, name))
-        career = self.career(rng, school, post, CURRENT_YEAR - age, pools, rotation)
+        career = self.career(rng, school, post, year - age, pools, rotation, left)
         self.write_career(staff_id, career)
+        return career
 
     @staticmethod
     def age(rng: random.Random, post: str) -> int:
@@ -284,29 +344,47 @@ class StaffMaker:
 
     @staticmethod
     def career(rng: random.Random, school: PlannedSchool, post: str, birth_year: int,
-               pools: dict[tuple[bool, bool], list[PlannedSchool]], rotation: float) -> Career:
-        first = min(CURRENT_YEAR, max(birth_year + rng.randint(21, 24), 1985))
+               pools: dict[tuple[str, bool], Pool], rotation: float,
+               left: int | None = None) -> Career:
+        last = CURRENT_YEAR if left is None else left
+        first = min(last, max(birth_year + rng.randint(21, 24), 1985))
         starts = [first]
-        for year in range(first + 1, CURRENT_YEAR + 1):
+        for year in range(first + 1, last + 1):
             tenure = year - starts[-1]
-            # Private schools hire and lose staff at a steady rate; public ones rotate
-            # teachers once they are eligible (six years at one school).
-            chance = (0.035 if tenure < 6 else 0.13) * rotation if school.is_public else 0.06
+            chance = ((MOVE_BEFORE_SIX if tenure < 6 else MOVE_AFTER_SIX) * rotation
+                      if school.is_public else MOVE_PRIVATE)
             if rng.random() < chance:
                 starts.append(year)
-        pool = pools.get((school.kind == K.KINDERGARTEN, school.is_public), [school])
+        pool = pools.get((pool_kind(school), school.is_public), ([school], [1]))
         schools = [school]
         for _ in starts[:-1]:
-            schools.insert(0, another(rng, pool, schools[0]))
-        earlier_post = Post.TEACHER if post in (Post.PRINCIPAL, Post.ADMIN) else post
-        posts = [earlier_post] * (len(starts) - 1) + [post]
-        if post == Post.PRINCIPAL and len(posts) > 1:
-            posts[-2] = Post.ADMIN
-        return Career(starts, schools, posts)
+            schools.insert(0, earlier_school(rng, pool, schools[0]))
+        # Principals and administrators taught before; their promotions came before the
+        # years built, so each of those years has today's posts (principals rotate too).
+        taught = Post.TEACHER if post in (Post.PRINCIPAL, Post.ADMIN) else post
+        earlier = [taught if later <= FIRST_YEAR else post for later in starts[1:]]
+        if post == Post.PRINCIPAL and Post.TEACHER in earlier:
+            earlier[len(earlier) - 1 - earlier[::-1].index(Post.TEACHER)] = Post.ADMIN
+        posts = [*earlier, post]
+        # A move "from" the same school in the same post was no move: one spell.
+        kept = [k for k in range(len(starts))
+                if k == 0 or (schools[k], posts[k]) != (schools[k - 1], posts[k - 1])]
+        return Career([starts[k] for k in kept], [schools[k] for k in kept],
+                      [posts[k] for k in kept], left)
 
     def write_career(self, staff_id: int, career: Career) -> None:
         ids = self.writer.next_ids(Assignment, len(career.starts))
-        ends: Sequence[str | None] = [f"{year}-08-31" for year in career.starts[1:]] + [None]
+        last = None if career.left is None else f"{career.left + 1}-08-31"
+        ends: Sequence[str | None] = [f"{year}-08-31" for year in career.starts[1:]] + [last]
         for pk, start, end, school, post in zip(ids, career.starts, ends, career.schools,
                                                 career.posts, strict=True):
             self.assignments.add((pk, staff_id, school.id, post, f"{start}-09-01", end))
+
+
+def record_teaching(teachers: dict[tuple[int, int], list[int]], staff_id: int,
+                    career: Career) -> None:
+    """Add the person to (school id, year) → teachers for each year built they taught."""
+    for year in range(FIRST_YEAR, CURRENT_YEAR + 1):
+        school = career.teaching(year)
+        if school is not None:
+            teachers.setdefault((school.id, year), []).append(staff_id)

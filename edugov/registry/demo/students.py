@@ -1,17 +1,24 @@
-"""Classes, students and enrolments for the current and the previous academic year.
+"""Classes, students and enrolments for the current academic year and the two before it.
 
-Every student gets exactly one current enrolment, in a class of their school, and —
-unless they only started this year — one for the previous year, one grade lower: at the
-same school for most; for entry grades (一年级, 七年级, 高一) at a school of the county
-whose top grade feeds it (kindergarten → primary → junior → senior); a few transferred
-between schools of the county. Previous-year classes are then formed from whoever was at
-each school, so year-on-year change is real, not copied.
+Every current student gets exactly one current enrolment, in a class of their school, and
+— back to the year they joined the county's schools — one for each earlier year built,
+a grade lower each year back: at the same school for most; for entry grades (一年级,
+七年级, 高一) at a school of the county whose top grade feeds it (kindergarten → primary →
+junior → senior); a few transferred between schools of the county. A child who started
+小班 (or came from outside the county) in a year has no enrolment before it.
+
+Past cohorts that have since left their school — 高三 graduates, junior leavers who did not
+go on to a senior school of the county, kindergarten leavers who started school
+elsewhere — are filled up to the school's usual size with former students (毕业或转出):
+their enrolments end in a past year and they have no current institution. Past classes
+are then formed from whoever was at each school, so year-on-year change is real, not copied.
 """
 
 from __future__ import annotations
 
 import random
 from bisect import bisect
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import accumulate
 
@@ -43,6 +50,10 @@ from edugov.registry.models import Enrolment, SchoolClass, Student
 
 K = InstitutionKind
 CURRENT_YEAR = 2025
+#: The first academic year built: three years, so health trends have three points.
+FIRST_YEAR = CURRENT_YEAR - 2
+#: The past years, latest first (a former student's later year fills their earlier one).
+PAST_YEARS = tuple(range(CURRENT_YEAR - 1, FIRST_YEAR - 1, -1))
 ACTIVE = EnrolmentStatus.ACTIVE.value
 MIGRANT, LOCAL = HukouType.MIGRANT.value, HukouType.LOCAL.value
 
@@ -55,7 +66,7 @@ CLASS_FIELDS = ("id", "institution", "academic_year", "grade", "number", "name",
                 "head_teacher")
 
 #: Share of 随迁 (migrant) children by 城乡分类; private schools take more of them.
-MIGRANT_ODDS = {Locality.URBAN: 0.165, Locality.TOWN: 0.09, Locality.RURAL: 0.025}
+MIGRANT_ODDS = {Locality.URBAN: 0.155, Locality.TOWN: 0.09, Locality.RURAL: 0.025}
 MIGRANT_PRIVATE_EXTRA = 0.12
 LEFT_BEHIND_ODDS = {Locality.URBAN: 0.02, Locality.TOWN: 0.07, Locality.RURAL: 0.16}
 HARDSHIP_ODDS = {Locality.URBAN: 0.04, Locality.TOWN: 0.07, Locality.RURAL: 0.11}
@@ -65,6 +76,11 @@ J_NUMBER_ODDS, L_NUMBER_ODDS = 0.006, 0.004
 #: Share of an entry grade that was in a feeder school of the county the year before.
 FROM_FEEDER = {1: 0.9, 7: 0.96, 10: 0.93}
 STAYED, TRANSFERRED_IN_COUNTY = 0.975, 0.99
+#: A past cohort that left its school was about as large as the school's grade is now.
+LEFT_COHORT_SPREAD = 0.04
+
+#: (year, school id, grade) → the students there that year, with their entry dates.
+Cohorts = dict[tuple[int, int, int], list[tuple[int, str]]]
 
 
 @dataclass(frozen=True)
@@ -100,12 +116,13 @@ def home_address(rng: random.Random, township: str) -> str:
             f"{building // 24 + 1}幢{building // 4 % 6 + 1}0{building % 4 + 1}室")
 
 
-@dataclass
-class Placement:
-    """Where a student was in the previous year."""
+@dataclass(frozen=True)
+class Stint:
+    """One school year of a student's: where, in which grade."""
 
+    year: int
     school: PlannedSchool
-    entry_date: str
+    grade: int
 
 
 class Feeders:
@@ -149,6 +166,25 @@ def entry_date(school: PlannedSchool, grade: int, year: int) -> str:
     return f"{year - (grade - min(school.classes))}-09-01"
 
 
+def entry_dates(stints: list[Stint]) -> list[str]:
+    """For each stint (oldest first), when the student started at its school.
+
+    An unbroken run at one school started with its first stint, unless the run reaches
+    back to the first year built: then the student is taken to have been there since the
+    school's entry grade. A first stint after the first year built is an arrival (小班,
+    or from outside the county).
+    """
+    dates: list[str] = []
+    for i, stint in enumerate(stints):
+        if i and stints[i - 1].school is stint.school:
+            dates.append(dates[-1])
+        elif i == 0 and stint.year == FIRST_YEAR:
+            dates.append(entry_date(stint.school, stint.grade, stint.year))
+        else:
+            dates.append(f"{stint.year}-09-01")
+    return dates
+
+
 def class_name(school: PlannedSchool, grade: int, number: int) -> str:
     if school.kind == K.KINDERGARTEN:
         return f"{'小中大'[grade + 2]}{chinese_number(number)}班"
@@ -160,83 +196,121 @@ def class_name(school: PlannedSchool, grade: int, number: int) -> str:
 
 class StudentMaker:
     def __init__(self, writer: BulkWriter, identities: Identities, births: BirthDays,
-                 current_year_id: int, previous_year_id: int) -> None:
+                 year_ids: dict[int, int]) -> None:
         self.writer = writer
         self.identities = identities
         self.births = births
-        self.current_year_id = current_year_id
-        self.previous_year_id = previous_year_id
+        #: start year → AcademicYear id, for every year built.
+        self.year_ids = year_ids
         self.students = writer.table(Student, STUDENT_FIELDS)
         self.enrolments = writer.table(Enrolment, ENROLMENT_FIELDS)
         self.classes = writer.table(SchoolClass, CLASS_FIELDS)
+        self.former = 0
 
     def county(self, county: County, rng: random.Random,
-               teachers: dict[int, list[int]]) -> int:
-        """Write the county's classes, students and enrolments; return how many students."""
+               teachers: dict[tuple[int, int], list[int]]) -> int:
+        """Write the county's classes, students and enrolments; return how many current
+        students. ``teachers``: (school id, year) → its teachers then, for 班主任."""
         feeders = Feeders(county.institutions)
-        previous: dict[tuple[int, int], list[tuple[int, str]]] = {}
+        cohorts: Cohorts = {}
         schools = {s.id: s for s in county.institutions}
         made = 0
         for school in county.institutions:
-            made += self.school(rng, school, feeders, previous, teachers.get(school.id, []))
-        for (school_id, grade), members in previous.items():
-            self.previous_classes(rng, schools[school_id], grade, members)
+            made += self.school(rng, school, feeders, cohorts,
+                                teachers.get((school.id, CURRENT_YEAR), []))
+        self.leavers(rng, county, feeders, cohorts)
+        heads: dict[tuple[int, int], Iterator[int]] = {}
+        for (year, school_id, grade), members in cohorts.items():
+            if (school_id, year) not in heads:
+                heads[school_id, year] = iter(teachers.get((school_id, year), []) * 2)
+            self.past_classes(rng, schools[school_id], year, grade, members,
+                              heads[school_id, year])
         return made
 
     def school(self, rng: random.Random, school: PlannedSchool, feeders: Feeders,
-               previous: dict[tuple[int, int], list[tuple[int, str]]],
-               teachers: list[int]) -> int:
+               cohorts: Cohorts, teachers: list[int]) -> int:
         made = 0
         traits = SchoolTraits.of(school)
         heads = iter(teachers * 2)  # a teacher may lead two classes in a small school
+        year_id = self.year_ids[CURRENT_YEAR]
         for grade, sizes in school.classes.items():
             for number, size in enumerate(sizes, start=1):
                 class_id = self.writer.next_id(SchoolClass)
-                self.classes.add((class_id, school.id, self.current_year_id, grade, number,
+                self.classes.add((class_id, school.id, year_id, grade, number,
                                   class_name(school, grade, number), next(heads, None)))
                 ids = zip(self.writer.next_ids(Student, size),
                           self.writer.next_ids(Enrolment, size), strict=True)
                 for student_id, enrolment_id in ids:
-                    placement = self.placement(rng, school, grade, feeders)
-                    stayed = placement is not None and placement.school is school
-                    entered = entry_date(school, grade, CURRENT_YEAR) if stayed else (
-                        f"{CURRENT_YEAR}-09-01")
-                    self.student(rng, student_id, traits, grade)
-                    self.enrolments.add((enrolment_id, student_id, self.current_year_id,
-                                         school.id, grade, class_id, ACTIVE, entered))
-                    if placement is not None:
-                        previous.setdefault((placement.school.id, grade - 1), []).append(
-                            (student_id, placement.entry_date))
+                    stints = self.history(rng, school, grade, CURRENT_YEAR, feeders)
+                    dates = entry_dates(stints)
+                    self.student(rng, student_id, traits, CURRENT_YEAR, grade, current=True)
+                    self.enrolments.add((enrolment_id, student_id, year_id, school.id, grade,
+                                         class_id, ACTIVE, dates[-1]))
+                    remember(cohorts, student_id, stints, dates)
                 made += size
         return made
 
+    def history(self, rng: random.Random, school: PlannedSchool, grade: int, year: int,
+                feeders: Feeders) -> list[Stint]:
+        """The student's years in the county's schools up to ``year``, oldest first."""
+        stints = [Stint(year, school, grade)]
+        while stints[0].year > FIRST_YEAR:
+            first = stints[0]
+            source = self.placement(rng, first.school, first.grade, feeders)
+            if source is None:
+                break
+            stints.insert(0, Stint(first.year - 1, source, first.grade - 1))
+        return stints
+
     def placement(self, rng: random.Random, school: PlannedSchool, grade: int,
-                  feeders: Feeders) -> Placement | None:
-        """Where this student was last year, one grade lower, or None if they weren't here."""
+                  feeders: Feeders) -> PlannedSchool | None:
+        """Where a student in ``grade`` at ``school`` was the year before, one grade lower,
+        or None if they were not at a school of the county."""
         if grade == -2:
             return None  # 小班: the first year of schooling
         was = grade - 1
         if was in school.classes:
             r = rng.random()
             if r < STAYED or school.kind == K.SPECIAL:
-                source: PlannedSchool | None = school
-            elif r < TRANSFERRED_IN_COUNTY:
-                source = feeders.any_teaching(rng, school.kind == K.KINDERGARTEN, was)
-            else:
-                return None  # moved in from outside the county
-        elif school.kind != K.SPECIAL and rng.random() < FROM_FEEDER.get(grade, 0.9):
-            source = feeders.leaving_after(rng, was)
-        else:
-            return None
-        if source is None:
-            return None
-        return Placement(source, entry_date(source, was, CURRENT_YEAR - 1))
+                return school
+            if r < TRANSFERRED_IN_COUNTY:
+                return feeders.any_teaching(rng, school.kind == K.KINDERGARTEN, was)
+            return None  # moved in from outside the county
+        if school.kind != K.SPECIAL and rng.random() < FROM_FEEDER.get(grade, 0.9):
+            return feeders.leaving_after(rng, was)
+        return None
 
-    def student(self, rng: random.Random, student_id: int, traits: SchoolTraits,
-                grade: int) -> None:
+    def leavers(self, rng: random.Random, county: County, feeders: Feeders,
+                cohorts: Cohorts) -> None:
+        """Fill the past cohorts that have left their school since with former students.
+
+        A cohort of ``grade`` in ``year`` has left when it would be past the school's top
+        grade now; today's students who were in it (those who went on to a school of the
+        county) are already there, the rest graduated or moved away. Latest year first,
+        so a leaver of 2024–25 is also in their 2023–24 cohort.
+        """
+        for year in PAST_YEARS:
+            for school in county.institutions:
+                top = max(school.classes)
+                traits = SchoolTraits.of(school)
+                for grade, sizes in school.classes.items():
+                    if grade + CURRENT_YEAR - year <= top:
+                        continue  # today's students of the school are this cohort
+                    size = sum(sizes) * rng.uniform(1 - LEFT_COHORT_SPREAD,
+                                                    1 + LEFT_COHORT_SPREAD)
+                    missing = round(size) - len(cohorts.get((year, school.id, grade), ()))
+                    for student_id in self.writer.next_ids(Student, max(0, missing)):
+                        stints = self.history(rng, school, grade, year, feeders)
+                        self.student(rng, student_id, traits, year, grade, current=False)
+                        remember(cohorts, student_id, stints, entry_dates(stints))
+                        self.former += 1
+
+    def student(self, rng: random.Random, student_id: int, traits: SchoolTraits, year: int,
+                grade: int, *, current: bool) -> None:
+        """One student, in ``grade`` in ``year``: current, or a former one (no school now)."""
         random_ = rng.random
         sex = MALE if random_() < 0.525 else FEMALE
-        cohort = CURRENT_YEAR - 6 - grade
+        cohort = year - 6 - grade
         if traits.special:
             cohort -= pick(rng, (0, 0, 1, 2))
         elif grade >= 1 and random_() < 0.03:
@@ -265,19 +339,28 @@ class StudentMaker:
             not migrant and grade <= 9 and random_() < traits.left_behind,
             traits.special or random_() < DISABLED_IN_REGULAR_SCHOOLS,
             random_() < traits.hardship,
-            traits.school_id,
+            traits.school_id if current else None,
         ))
 
-    def previous_classes(self, rng: random.Random, school: PlannedSchool, grade: int,
-                         members: list[tuple[int, str]]) -> None:
-        """Split last year's students of a school and grade into classes of its usual size."""
+    def past_classes(self, rng: random.Random, school: PlannedSchool, year: int, grade: int,
+                     members: list[tuple[int, str]], heads: Iterator[int]) -> None:
+        """Split a past year's students of a school and grade into classes of its usual
+        size, led by teachers who were at the school that year."""
         count = max(1, round(len(members) / school.typical_size(grade)))
         rng.shuffle(members)
+        year_id = self.year_ids[year]
         for number in range(1, count + 1):
             class_id = self.writer.next_id(SchoolClass)
-            self.classes.add((class_id, school.id, self.previous_year_id, grade, number,
-                              class_name(school, grade, number), None))
+            self.classes.add((class_id, school.id, year_id, grade, number,
+                              class_name(school, grade, number), next(heads, None)))
             for student_id, entered in members[number - 1::count]:
-                self.enrolments.add((self.writer.next_id(Enrolment), student_id,
-                                     self.previous_year_id, school.id, grade, class_id, ACTIVE,
-                                     entered))
+                self.enrolments.add((self.writer.next_id(Enrolment), student_id, year_id,
+                                     school.id, grade, class_id, ACTIVE, entered))
+
+
+def remember(cohorts: Cohorts, student_id: int, stints: list[Stint], dates: list[str]) -> None:
+    """Add the student to the cohort of each past stint (``dates`` aligned with ``stints``)."""
+    for stint, entered in zip(stints, dates, strict=True):
+        if stint.year < CURRENT_YEAR:
+            cohorts.setdefault((stint.year, stint.school.id, stint.grade), []).append(
+                (student_id, entered))

@@ -19,8 +19,9 @@ from edugov.demo.orchestrator import DemoOutcome, DemoRefused, ensure_demo
 from edugov.demo.progress import progress_for
 from edugov.demo.scales import DEFAULT_SCALE, SCALES
 
-COUNT_LABELS = {"institutions": "学校", "students": "学生", "staff": "教职工",
-                "classes": "班级", "enrolments": "学籍注册", "assignments": "任职记录"}
+COUNT_LABELS = {"institutions": "学校", "students": "在校学生", "former_students": "已离校学生",
+                "staff": "在职教职工", "former_staff": "已离职教职工", "classes": "班级",
+                "enrolments": "学籍注册", "assignments": "任职记录"}
 
 
 class Command(BaseCommand):
