@@ -12,14 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import json
-import queue
 import sqlite3
-import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db import connection, models
 from django.utils import timezone
 
 #: Rows per INSERT statement: big enough to amortise parsing, small enough for the
@@ -139,14 +137,11 @@ class Writer:
         return tuple(values)
 
     def insert(self, rows: Sequence[Sequence[Any]], *, returning: str | None = None,
-               ids: Sequence[int] | None = None,
-               pipe: StatementPipe | None = None) -> list[tuple[Any, Any]]:
+               ids: Sequence[int] | None = None) -> list[tuple[Any, Any]]:
         """Insert ``rows``; with ``returning``, return (pk, that value) for each row.
 
-        ``ids`` gives each row its primary key (see :func:`reserve_ids`). With ``pipe``,
-        statements run on its thread while the next ones are prepared.
+        ``ids`` gives each row its primary key (see :func:`reserve_ids`).
         """
-        assert pipe is None or returning is None, "a piped insert returns nothing"
         if not rows:
             return []
         fill = self._fill_values()
@@ -167,11 +162,7 @@ class Writer:
                     f"{', '.join([one] * len(chunk))}")
                 sql += back
                 keys = ids[start:start + per_statement] if ids is not None else None
-                params = self._flat(chunk, fill, keys)
-                if pipe is not None:
-                    pipe.execute(sql, params)
-                    continue
-                cursor.execute(sql, params)
+                cursor.execute(sql, self._flat(chunk, fill, keys))
                 if returning:
                     result.extend(cursor.fetchall())
         finally:
@@ -240,58 +231,6 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int]:
         return sorted(int(r[0]) for r in cursor.fetchall())
     finally:
         cursor.close()
-
-
-class StatementPipe:
-    """Runs statements in order on a worker thread, on this thread's connection, while
-    the caller prepares the next ones: the database works with the GIL released (sqlite3
-    and psycopg both let go of it), so a bulk write keeps both cores busy.
-
-    The caller must not touch the connection until :meth:`close`, which waits for the
-    last statement and raises the first error (as Django's database errors).
-    """
-
-    def __init__(self, depth: int = 4) -> None:
-        connection.ensure_connection()
-        # Django's connection objects are per thread: the worker uses this thread's.
-        self._wrapper = connections[DEFAULT_DB_ALIAS]
-        self._raw = self._wrapper.connection
-        self._queue: queue.Queue[tuple[str, list[Any]] | None] = queue.Queue(maxsize=depth)
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="edugov-bulk-writer",
-                                        daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        cursor = self._raw.cursor()
-        try:
-            while (item := self._queue.get()) is not None:
-                if self._error is None:
-                    try:
-                        with self._wrapper.wrap_database_errors:
-                            cursor.execute(*item)
-                    except BaseException as exc:  # handed to the caller in close()
-                        self._error = exc
-        finally:
-            cursor.close()
-
-    def execute(self, sql: str, params: list[Any]) -> None:
-        if self._error is not None:
-            self.close()
-        self._queue.put((sql, params))
-
-    def close(self) -> None:
-        if self._thread.is_alive():
-            self._queue.put(None)
-            self._thread.join()
-        if self._error is not None:
-            raise self._error
-
-    def __enter__(self) -> StatementPipe:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 def _in_list() -> str:

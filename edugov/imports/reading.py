@@ -64,7 +64,7 @@ def open_columns(path: str | Path) -> ColumnTable | None:
         # starts at the first non-empty row, which would shift our row numbers).
         sheet = fastexcel.read_excel(str(path)).load_sheet(
             0, header_row=0, skip_rows=0, dtype_coercion="strict", schema_sample_rows=None)
-        infos = sheet.available_columns()
+        infos = sheet.selected_columns  # (available_columns() recomputes dtypes: 0.4 s)
         table = sheet.to_arrow()
     except Exception:  # any failure means: read it row by row instead
         return None
