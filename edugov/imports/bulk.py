@@ -146,23 +146,36 @@ class Writer:
             return []
         fill = self._fill_values()
         leading = [self.pk] if ids is not None else []
-        width = len(leading) + len(self.columns) + len(fill)
-        per_statement = max(1, min(ROWS_PER_STATEMENT, _max_params() // width))
         columns = ", ".join(leading + self.columns + self.fill_columns)
         back = f" RETURNING {self.pk}, {column_of(self.model, returning)}" if returning else ""
-        one = "(" + ", ".join([_placeholder()] * width) + ")"
-        full = f"INSERT INTO {self.table} ({columns}) VALUES {', '.join([one] * per_statement)}"
+        # SQLite numbers its parameters: the defaults every row shares are bound once, as
+        # ?1…?k, instead of once a row (a third of a student row's parameters).
+        shared = fill if connection.vendor == "sqlite" and fill else ()
+        own = len(leading) + len(self.columns) + len(fill) - len(shared)
+        per_statement = max(1, min(ROWS_PER_STATEMENT, (_max_params() - len(shared)) // own))
+
+        def statement(count: int) -> str:
+            if not shared:
+                one = "(" + ", ".join([_placeholder()] * own) + ")"
+                return f"INSERT INTO {self.table} ({columns}) VALUES {', '.join([one] * count)}"
+            tail = ", ".join(f"?{i + 1}" for i in range(len(shared)))
+            start = len(shared) + 1
+            values = ", ".join(
+                "(" + ", ".join(f"?{start + r * own + i}" for i in range(own)) + f", {tail})"
+                for r in range(count))
+            return f"INSERT INTO {self.table} ({columns}) VALUES {values}"
+
+        full = statement(per_statement)
+        extra = () if shared else fill
         result: list[tuple[Any, Any]] = []
         cursor = raw_cursor()
         try:
             for start in range(0, len(rows), per_statement):
                 chunk = rows[start:start + per_statement]
-                sql = full if len(chunk) == per_statement else (
-                    f"INSERT INTO {self.table} ({columns}) VALUES "
-                    f"{', '.join([one] * len(chunk))}")
-                sql += back
+                sql = (full if len(chunk) == per_statement else statement(len(chunk))) + back
                 keys = ids[start:start + per_statement] if ids is not None else None
-                cursor.execute(sql, self._flat(chunk, fill, keys))
+                params = self._flat(chunk, extra, keys)
+                cursor.execute(sql, [*shared, *params] if shared else params)
                 if returning:
                     result.extend(cursor.fetchall())
         finally:
