@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from django.db.models import QuerySet
@@ -28,12 +29,20 @@ class Page(Schema, Generic[T]):
     page_size: int
 
 
-def paginate(queryset: QuerySet[Any], params: PageParams) -> dict[str, Any]:
-    """Slice one page, ordered by pk so pages are stable while rows are added."""
+def given(lookups: dict[str, Any]) -> dict[str, Any]:
+    """The filters a caller actually set: ORM lookups whose value is not None."""
+    return {key: value for key, value in lookups.items() if value is not None}
+
+
+def paginate(queryset: QuerySet[Any], params: PageParams,
+             out: Callable[[Any], Any] | None = None) -> dict[str, Any]:
+    """Slice one page, ordered by pk so pages are stable while rows are added; ``out``
+    turns each row into what the route returns."""
     ordered = queryset.order_by("pk")
     offset = (params.page - 1) * params.page_size
+    items = list(ordered[offset:offset + params.page_size])
     return {
-        "items": list(ordered[offset:offset + params.page_size]),
+        "items": [out(item) for item in items] if out is not None else items,
         # Ordering is irrelevant to a count and would only cost the database a sort.
         "count": queryset.order_by().count(),
         "page": params.page,

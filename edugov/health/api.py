@@ -28,7 +28,7 @@ from ninja.files import UploadedFile
 
 from edugov.core.api import ApiRequest
 from edugov.core.masking import mask_student_no
-from edugov.core.pagination import Page, PageParams, paginate
+from edugov.core.pagination import Page, PageParams, given, paginate
 from edugov.core.roles import REGISTRY_ROLES, Role
 from edugov.core.scoping import scope_of
 from edugov.health import selectors, services
@@ -443,7 +443,7 @@ def vision_out(screening: VisionScreening) -> dict[str, Any]:
 def filter_records(records: QuerySet[Any], filters: ResultFilters) -> QuerySet[Any]:
     lookups = {"academic_year__start_year": filters.year, "institution__code": filters.school,
                "grade": filters.grade, "sex": filters.sex}
-    records = records.filter(**{k: v for k, v in lookups.items() if v is not None})
+    records = records.filter(**given(lookups))
     if filters.region:
         records = records.filter(institution__region__path__contains=f"/{filters.region}/")
     return records
@@ -539,10 +539,8 @@ def list_fitness_results(request: ApiRequest, filters: Query[FitnessFilters]) ->
     ensure_registry_role(request.auth)
     found = filter_records(selectors.results_for(request.auth), filters)
     lookups = {"level": filters.level, "retested": filters.retested}
-    found = found.filter(**{k: v for k, v in lookups.items() if v is not None})
-    page = paginate(found, filters)
-    page["items"] = [fitness_out(r) for r in page["items"]]
-    return page
+    found = found.filter(**given(lookups))
+    return paginate(found, filters, out=fitness_out)
 
 
 @router.get("/vision-screenings", response=Page[VisionScreeningOut], summary="视力筛查记录")
@@ -551,10 +549,8 @@ def list_vision_screenings(request: ApiRequest, filters: Query[VisionFilters]) -
     found = filter_records(selectors.screenings_for(request.auth), filters)
     lookups = {"myopia": filters.myopia, "low_vision": filters.low_vision,
                "rescreen": filters.rescreen}
-    found = found.filter(**{k: v for k, v in lookups.items() if v is not None})
-    page = paginate(found, filters)
-    page["items"] = [vision_out(s) for s in page["items"]]
-    return page
+    found = found.filter(**given(lookups))
+    return paginate(found, filters, out=vision_out)
 
 
 @router.get("/students/{int:student_id}/report", response=ReportOut,
@@ -657,7 +653,7 @@ def list_follow_ups(request: ApiRequest, filters: Query[FollowUpFilters]) -> Any
         items = items.filter(state=filters.state)
     lookups = {"reason": filters.reason, "academic_year__start_year": filters.year,
                "institution__code": filters.school}
-    items = items.filter(**{k: v for k, v in lookups.items() if v is not None})
+    items = items.filter(**given(lookups))
     page = paginate(items, filters)
     now = timezone.now()
     page["items"] = [follow_up_out(user, item, now) for item in page["items"]]

@@ -209,9 +209,7 @@ def list_targets(request: HttpRequest, filters: Query[TargetFilters]) -> Any:
         qs = qs.filter(year=filters.year)
     if filters.indicator:
         qs = qs.filter(indicator__code=filters.indicator)
-    page = paginate(qs, filters)
-    page["items"] = [target_out(t) for t in page["items"]]
-    return page
+    return paginate(qs, filters, out=target_out)
 
 
 def target_out(target: Any) -> TargetOut:
@@ -249,9 +247,7 @@ def list_data_values(request: HttpRequest, filters: Query[DataValueFilters]) -> 
         qs = qs.filter(measure=filters.measure)
     if filters.state:
         qs = qs.filter(state=filters.state)
-    page = paginate(qs, filters)
-    page["items"] = [data_value_out(item) for item in page["items"]]
-    return page
+    return paginate(qs, filters, out=data_value_out)
 
 
 @router.post("/data-values", response=DataValueOut,

@@ -18,7 +18,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
 from edugov.core.api import ApiRequest
-from edugov.core.pagination import Page, PageParams, paginate
+from edugov.core.pagination import Page, PageParams, given, paginate
 from edugov.core.scoping import scope_of
 from edugov.safety import selectors, services
 from edugov.safety import workflow as wf
@@ -318,10 +318,8 @@ def list_inspections(request: ApiRequest, filters: Query[InspectionFilters]) -> 
     lookups = {"state": filters.state, "domain": filters.domain,
                "institution__code": filters.institution, "due_date__gte": filters.due_from,
                "due_date__lte": filters.due_to}
-    found = found.filter(**{k: v for k, v in lookups.items() if v is not None})
-    page = paginate(found, filters)
-    page["items"] = [inspection_out(i) for i in page["items"]]
-    return page
+    found = found.filter(**given(lookups))
+    return paginate(found, filters, out=inspection_out)
 
 
 @router.get("/inspections/{int:inspection_id}", response=InspectionDetail,

@@ -22,7 +22,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from edugov.core.api import ApiRequest
 from edugov.core.masking import mask_id_number, mask_phone
-from edugov.core.pagination import Page, PageParams, paginate
+from edugov.core.pagination import Page, PageParams, given, paginate
 from edugov.core.roles import REGISTRY_ROLES, Role
 from edugov.core.scoping import scope_of
 from edugov.registry.choices import Post, Subject
@@ -698,9 +698,7 @@ def list_proposals(request: ApiRequest, filters: Query[ProposalFilters]) -> Any:
         found = found.filter(state=filters.state)
     if filters.school:
         found = found.filter(Q(source__code=filters.school) | Q(destination__code=filters.school))
-    page = paginate(found, filters)
-    page["items"] = [proposal_out(user, p) for p in page["items"]]
-    return page
+    return paginate(found, filters, out=lambda row: proposal_out(user, row))
 
 
 @router.post("/rotation/proposals/{int:proposal_id}/respond", response=ProposalOut,
@@ -808,9 +806,7 @@ def list_rounds(request: ApiRequest, filters: Query[RoundFilters]) -> Any:
         found = found.filter(academic_year__start_year=filters.year)
     if filters.open is not None:
         found = found.filter(closed_at__isnull=filters.open)
-    page = paginate(found, filters)
-    page["items"] = [round_out(r) for r in page["items"]]
-    return page
+    return paginate(found, filters, out=round_out)
 
 
 @router.get("/posting/rounds/{int:round_id}", response=RoundDetail,
@@ -965,10 +961,8 @@ def list_training(request: ApiRequest, filters: Query[TrainingFilters]) -> Any:
     lookups = {"staff_id": filters.staff_id, "level": filters.level,
                "staff__current_institution__code": filters.institution,
                "date__gte": filters.date_from, "date__lte": filters.date_to}
-    records = records.filter(**{k: v for k, v in lookups.items() if v is not None})
-    page = paginate(records, filters)
-    page["items"] = [record_out(r) for r in page["items"]]
-    return page
+    records = records.filter(**given(lookups))
+    return paginate(records, filters, out=record_out)
 
 
 @router.get("/training/progress", response=ProgressListOut,
@@ -1370,7 +1364,7 @@ def list_title_applications(request: ApiRequest, filters: Query[TitleFilters]) -
                                                          filters.region))
     lookups = {"staff_id": filters.staff_id, "state": filters.state, "year": filters.year,
                "staff__current_institution__code": filters.institution}
-    found = found.filter(**{k: v for k, v in lookups.items() if v is not None})
+    found = found.filter(**given(lookups))
     if filters.pending:
         found = found.filter(state__in=TITLE_PENDING)
     page = paginate(found, filters)
@@ -1440,7 +1434,7 @@ def list_honours(request: ApiRequest, filters: Query[HonourFilters]) -> Any:
     found = own(user, honours_for(user)).select_related("staff__current_institution")
     lookups = {"staff_id": filters.staff_id, "kind": filters.kind,
                "staff__current_institution__code": filters.institution}
-    found = found.filter(**{k: v for k, v in lookups.items() if v is not None})
+    found = found.filter(**given(lookups))
     if filters.valid is not None:
         current = Q(awarded__lte=day) & (Q(valid_until__isnull=True) | Q(valid_until__gte=day))
         found = found.filter(current if filters.valid else ~current)
@@ -1525,10 +1519,8 @@ def list_pool(request: ApiRequest, filters: Query[PoolFilters]) -> Any:
     found = pool_of(user)
     lookups = {"round__county__code": filters.county,
                "round__academic_year__start_year": filters.year, "state": filters.state}
-    found = found.filter(**{k: v for k, v in lookups.items() if v is not None})
-    page = paginate(found, filters)
-    page["items"] = [pool_row(e) for e in page["items"]]
-    return page
+    found = found.filter(**given(lookups))
+    return paginate(found, filters, out=pool_row)
 
 
 @router.post("/posting/pool/{int:entry_id}/allocate", response=PoolRow,

@@ -15,7 +15,7 @@ from django.utils import timezone
 from ninja import Query, Router
 
 from edugov.core.api import ApiRequest
-from edugov.core.pagination import Page, paginate
+from edugov.core.pagination import Page, given, paginate
 from edugov.registry import selectors, services
 from edugov.registry.api import schemas as s
 from edugov.registry.models import AcademicYear, Assignment, Enrolment, Staff, Student
@@ -42,7 +42,7 @@ def in_region(prefix: str, code: str | None) -> Q:
 
 def exact(**lookups: Any) -> Q:
     """AND of the lookups whose value was given (None means "no filter")."""
-    return Q(**{k: v for k, v in lookups.items() if v is not None})
+    return Q(**given(lookups))
 
 
 def attach(obj: Any, **values: Any) -> Any:
