@@ -8,13 +8,17 @@ import. ``actor`` is the acting user, or None for the server operator at the com
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from edugov.core import audit
@@ -30,6 +34,10 @@ from edugov.registry.models import AcademicYear
 
 #: Errors kept on a job's summary for the headline (all of them go to ImportIssue rows).
 TOP_REASONS = 10
+#: Files an upload purges on its way (the command line purges any backlog in full).
+PURGE_ON_UPLOAD = 20
+
+log = logging.getLogger(__name__)
 
 
 class ImportConflict(Exception):
@@ -104,7 +112,7 @@ def import_file(
                             errors=checked.errors, dry_run=dry_run)
     if checked.errors and not (skip_invalid or dry_run):
         return outcome
-    plan = importer.plan(checked.valid_rows, ctx)
+    plan = checked.plan or importer.plan(checked.valid_rows, ctx)
     checked.valid_rows = []  # the plan holds what the write needs; free the parsed rows
     outcome.created, outcome.updated, outcome.unchanged = plan.created, plan.updated, \
         plan.unchanged
@@ -201,6 +209,9 @@ def create_job(*, actor: User, entity: str, upload: UploadedFile,
         raise PermissionDenied("无权导入基础数据")
     job = ImportJob(entity=entity, user=actor, file_name=(upload.name or "")[:255],
                     academic_year=year, **anchor_of(actor))
+    # Retention needs no scheduler: each upload first clears what has expired meanwhile
+    # (one indexed query when nothing has).
+    purge_expired_uploads(actor=None, limit=PURGE_ON_UPLOAD, via="upload")
     job.file.save(upload.name or "upload", upload, save=False)
     job.save()
     return job
@@ -290,3 +301,73 @@ def execute_job(*, job_id: int) -> ImportJob:
     job.status, job.finished_at = ImportJob.Status.DONE, timezone.now()
     job.save()
     return job
+
+
+# --- retention: uploaded files of finished jobs are deleted, the jobs stay -------------------
+
+
+@dataclass
+class PurgeOutcome:
+    cutoff: dt.datetime
+    purged: int
+    dry_run: bool = False
+
+
+def retention_days(days: int | None = None) -> int:
+    """``days``, or EDUGOV_IMPORT_RETENTION_DAYS; at least one."""
+    days = settings.EDUGOV_IMPORT_RETENTION_DAYS if days is None else days
+    if days < 1:
+        raise ImproperlyConfigured(f"保留天数必须为正整数（当前为{days}）")
+    return days
+
+
+def expired_uploads(*, now: dt.datetime, days: int) -> QuerySet[ImportJob]:
+    """Finished jobs that ended more than ``days`` before ``now`` and still keep their file."""
+    cutoff = now - dt.timedelta(days=days)
+    jobs = (ImportJob.objects.filter(file_purged_at__isnull=True, finished_at__lt=cutoff,
+                                     status__in=ImportJob.FINISHED)
+            .exclude(file="").order_by("finished_at", "pk"))
+    return jobs
+
+
+def purge_expired_uploads(
+    *,
+    actor: User | None,
+    now: dt.datetime | None = None,
+    days: int | None = None,
+    dry_run: bool = False,
+    limit: int | None = None,
+    via: str = "cli",
+) -> PurgeOutcome:
+    """Delete the stored files of jobs finished more than ``days`` ago; one audit row a run."""
+    now = now or timezone.now()
+    days = retention_days(days)
+    cutoff = now - dt.timedelta(days=days)
+    expired = expired_uploads(now=now, days=days).only("pk", "file")
+    if limit is not None:
+        expired = expired[:limit]
+    # Read first: on SQLite a transaction is BEGIN IMMEDIATE, a write lock every upload
+    # would take for nothing.
+    jobs = list(expired)
+    if dry_run or not jobs:
+        return PurgeOutcome(cutoff=cutoff, purged=len(jobs), dry_run=dry_run)
+    purged = 0
+    with transaction.atomic():
+        for job in jobs:
+            # The file goes first: if this transaction then rolls back, the next run finds
+            # the row again and deleting a missing file is a no-op.
+            try:
+                job.file.storage.delete(job.file.name)
+            except OSError:
+                log.exception("import job %s: could not delete %s", job.pk, job.file.name)
+                continue
+            # Conditional, so a concurrent run (another upload) does not count it twice.
+            purged += ImportJob.objects.filter(pk=job.pk, file_purged_at__isnull=True).update(
+                file="", file_purged_at=now)
+        if purged:
+            audit.record(
+                actor=actor, action=AuditLog.Action.DELETE, entity=audit.entity_name(ImportJob),
+                summary=f"按保留期限删除{purged}个已结束导入任务的上传文件",
+                details={"purged": purged, "cutoff": cutoff.isoformat(),
+                         "retention_days": days, "via": via})
+    return PurgeOutcome(cutoff=cutoff, purged=purged)

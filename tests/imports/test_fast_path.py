@@ -7,6 +7,7 @@ through both paths, which must give the same rows and errors.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import random
 from pathlib import Path
@@ -140,13 +141,26 @@ def both_paths(path: Path, year: Any) -> tuple[Any, Any]:
     return fast, slow
 
 
+@contextlib.contextmanager
+def monkeypatch_plan_columns() -> Any:
+    """The fast path without its all-new shortcut: rows are built and planned one by one."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(type(STUDENTS), "plan_columns", lambda self, values, ctx: None)
+        yield
+
+
 def test_a_clean_workbook_gives_the_same_rows_either_way(world, student_row, students_xlsx):
     rows = [student_row(grade=g, class_number=c, entry_date=entry)
             for g, c, entry in [(1, 1, dt.date(2023, 9, 1)), (3, 2, None), (9, 10, None)]]
-    fast, slow = both_paths(students_xlsx(rows), world.year)
+    path = students_xlsx(rows)
+    fast, slow = both_paths(path, world.year)
     assert fast is not None, "a clean workbook should take the fast path"
-    assert fast.valid_rows == slow.valid_rows
+    assert fast.plan is not None and fast.valid == slow.valid == 3
     assert fast.errors == slow.errors == []
+    with monkeypatch_plan_columns():
+        rowwise = validate_columns(STUDENTS, path, Context(actor=None, year=world.year))
+    assert rowwise is not None and rowwise.plan is None
+    assert rowwise.valid_rows == slow.valid_rows
 
 
 def test_a_workbook_with_file_wide_errors_reports_them_alike(world, student_row,
@@ -195,10 +209,58 @@ def test_the_cycle_collector_is_paused_during_an_import_only(world, student_row,
     from edugov.imports.services import import_students
 
     seen = []
-    plan = STUDENTS.plan
-    monkeypatch.setattr(type(STUDENTS), "plan",
-                        lambda self, rows, ctx: (seen.append(gc.isenabled()), plan(rows, ctx))[1])
+    write = STUDENTS.write
+    monkeypatch.setattr(type(STUDENTS), "write",
+                        lambda self, plan, ctx: (seen.append(gc.isenabled()), write(plan, ctx))[1])
     assert gc.isenabled()
     outcome = import_students(actor=None, path=students_xlsx([student_row()]), year=2025)
     assert outcome.written and seen == [False]
     assert gc.isenabled()
+
+
+def registry_rows(numbers: list[str]) -> tuple[set, set, set]:
+    """What an import wrote, without ids and timestamps: students, enrolments, classes."""
+    from edugov.registry.models import Enrolment, SchoolClass, Student
+
+    students = set(Student.objects.filter(student_no__in=numbers).values_list(
+        "student_no", "id_number", "name", "sex", "birth_date", "hukou_type",
+        "hukou_region_code", "address", "current_institution__code", "guardian_phone",
+        "left_behind", "disabled", "hardship"))
+    enrolments = set(Enrolment.objects.filter(student__student_no__in=numbers).values_list(
+        "student__student_no", "academic_year__start_year", "institution__code", "grade",
+        "school_class__grade", "school_class__number", "status", "entry_date"))
+    classes = set(SchoolClass.objects.filter(enrolments__student__student_no__in=numbers)
+                  .values_list("institution__code", "academic_year__start_year", "grade",
+                               "number"))
+    return students, enrolments, classes
+
+
+def test_the_all_new_shortcut_writes_what_the_row_plan_writes(world, student_row,
+                                                              students_xlsx):
+    """Same file, imported by the column plan and (after undoing it) by the row plan."""
+    from edugov.imports.services import import_students
+    from edugov.registry.models import Enrolment, SchoolClass, Student
+
+    rows = [student_row(grade=g, class_number=c, entry_date=e, address=a,
+                        hukou_region_code=r, institution_code=school.code)
+            for g, c, e, a, r, school in [
+                (1, 7, dt.date(2025, 9, 1), "新区1号", "330102", world.school_a),
+                (3, None, None, None, None, world.school_a),
+                (3, 7, dt.date(2023, 9, 1), "老街2号", "330102001", world.school_b),
+                (9, 2, None, "江边3号", None, world.school_b)]]
+    path = students_xlsx(rows)
+    numbers = [r[0] for r in rows]
+    before = set(SchoolClass.objects.values_list("pk", flat=True))
+    with pytest.MonkeyPatch.context() as patch:  # the row plan must not be used here
+        patch.setattr(type(STUDENTS), "plan", lambda *a: pytest.fail("row plan used"))
+        first = import_students(actor=None, path=path, year=2025)
+    assert first.written and first.created == 4 and first.extra == {"classes_created": 3}
+    by_columns = registry_rows(numbers)
+    Enrolment.objects.filter(student__student_no__in=numbers).delete()
+    Student.objects.filter(student_no__in=numbers).delete()
+    SchoolClass.objects.exclude(pk__in=before).delete()
+    with monkeypatch_plan_columns():
+        second = import_students(actor=None, path=path, year=2025)
+    assert (second.created, second.extra) == (first.created, first.extra)
+    assert registry_rows(numbers) == by_columns
+    assert len(by_columns[0]) == 4 and len(by_columns[1]) == 4

@@ -21,11 +21,13 @@ from edugov.imports import labels
 from edugov.imports.bulk import (
     KEYS_PER_STATEMENT,
     Writer,
+    date_values,
     reserve_ids,
     select_in,
 )
 from edugov.imports.entities.lookups import (
     chunks,
+    institutions_by_code,
     reachable_institution_ids,
     resolve_institutions,
 )
@@ -140,6 +142,25 @@ class StudentPlan:
     new_classes: set[ClassKey] = field(default_factory=set)
 
 
+@dataclass
+class NewStudentColumns:
+    """A file of new students only, planned column by column in 学籍号 order."""
+
+    #: STUDENT_FIELDS order, each a list (current_institution last).
+    students: list[list[Any]]
+    grades: list[int]
+    entry_dates: list[Any]
+    #: Distinct (institution, grade, class number) the file names, and per row the index
+    #: into them (-1: no class given).
+    class_keys: list[ClassKey]
+    class_of_row: np.ndarray
+    known_classes: dict[ClassKey, int]
+
+    @property
+    def new_classes(self) -> set[ClassKey]:
+        return set(self.class_keys) - self.known_classes.keys()
+
+
 class StudentImporter(Importer):
     entity = "students"
     label = "学生"
@@ -232,6 +253,34 @@ class StudentImporter(Importer):
                 errors.append(ctx.error(row.row, "id_number", "身份证号已被另一名学生使用"))
         return errors
 
+    def plan_columns(self, values: dict[str, pa.Array], ctx: Context) -> Plan | None:
+        """All-new files (a first import, a new intake) planned without row objects;
+        None when a school is unknown or any student exists (the row path handles those)."""
+        assert ctx.year is not None
+        codes = pc.unique(values["institution_code"]).to_pylist()
+        institutions = institutions_by_code(ctx, codes)
+        if len(institutions) != len(codes) or _any_existing(values):
+            return None
+        order = pc.sort_indices(values["student_no"])
+        column = {key: array.take(order) for key, array in values.items()}
+        school_ids = np.array([institutions[c] for c in codes], dtype=np.int64)[
+            pc.index_in(column["institution_code"], value_set=pa.array(codes)).to_numpy()]
+        grades = column["grade"].to_numpy(zero_copy_only=False).astype(np.int64)
+        class_keys, class_of_row = _class_keys(school_ids, grades, column["class_number"])
+        schools = school_ids.tolist()
+        work = NewStudentColumns(
+            students=[column["student_no"].to_pylist(), column["id_number"].to_pylist(),
+                      column["name"].to_pylist(), column["sex"].to_pylist(),
+                      date_values(column["birth_date"]), column["hukou_type"].to_pylist(),
+                      pc.fill_null(column["hukou_region_code"], "").to_pylist(),
+                      pc.fill_null(column["address"], "").to_pylist(), schools],
+            grades=grades.tolist(), entry_dates=date_values(column["entry_date"]),
+            class_keys=class_keys, class_of_row=class_of_row,
+            known_classes=existing_classes(ctx.year.pk, set(institutions.values())))
+        plan = Plan(created=len(schools), payload=work)
+        plan.extra["classes_created"] = len(work.new_classes)
+        return plan
+
     def plan(self, rows: Sequence[Any], ctx: Context) -> Plan:
         assert ctx.year is not None
         institutions: dict[str, int] = ctx.memo["institutions"]
@@ -282,6 +331,9 @@ class StudentImporter(Importer):
 
     def write(self, plan: Plan, ctx: Context) -> None:
         assert ctx.year is not None
+        if isinstance(plan.payload, NewStudentColumns):
+            self._write_columns(plan.payload, ctx.year.pk)
+            return
         work: StudentPlan = plan.payload
         classes = create_classes(ctx.year.pk, work.new_classes, work.classes)
         # In 学籍号 order, the unique index grows at its end instead of splitting pages;
@@ -305,6 +357,50 @@ class StudentImporter(Importer):
         Writer(Enrolment, ("student", "academic_year", *ENROLMENT_FIELDS)).insert(inserts)
         Writer(Student, STUDENT_FIELDS).update(work.changed_students, touch="updated_at")
         Writer(Enrolment, ("student", "academic_year", *ENROLMENT_FIELDS)).update(updates)
+
+
+    def _write_columns(self, work: NewStudentColumns, year: int) -> None:
+        classes = create_classes(year, work.new_classes, work.known_classes)
+        class_ids: list[int | None] = [None] * len(work.grades)
+        if work.class_keys:
+            ids_by_key = np.array([classes[k] for k in work.class_keys], dtype=np.int64)
+            given = np.flatnonzero(work.class_of_row >= 0)
+            for row, pk in zip(given.tolist(), ids_by_key[work.class_of_row[given]].tolist(),
+                               strict=True):
+                class_ids[row] = pk
+        count = len(work.grades)
+        # Already in 学籍号 order: the unique indexes grow at their end.
+        students = reserve_ids(Student, count)
+        Writer(Student, STUDENT_FIELDS).insert_columns(work.students, ids=students)
+        Writer(Enrolment, ("student", "academic_year", *ENROLMENT_FIELDS)).insert_columns([
+            students, [year] * count, work.students[-1], work.grades, class_ids,
+            [EnrolmentStatus.ACTIVE.value] * count, work.entry_dates])
+
+
+def _any_existing(values: dict[str, pa.Array]) -> bool:
+    """Whether any 学籍号 or 身份证号 of the file is already on record."""
+    numbers = values["student_no"].to_pylist()
+    ids = pc.drop_null(values["id_number"]).to_pylist()
+    for start in range(0, max(len(numbers), len(ids)), KEYS_PER_STATEMENT):
+        end = start + KEYS_PER_STATEMENT
+        if select_in(Student, ("id",), {"student_no": numbers[start:end],
+                                        "id_number": ids[start:end]}):
+            return True
+    return False
+
+
+def _class_keys(schools: np.ndarray, grades: np.ndarray,
+                numbers: pa.Array) -> tuple[list[ClassKey], np.ndarray]:
+    """Distinct (institution, grade, class) keys and, per row, its key's index (-1: none)."""
+    given = ~vector.nulls(numbers)
+    class_of_row = np.full(len(grades), -1, dtype=np.int64)
+    if not given.any():
+        return [], class_of_row
+    classes = pc.fill_null(numbers, 0).to_numpy(zero_copy_only=False).astype(np.int64)
+    triples = np.stack([schools[given], grades[given], classes[given]], axis=1)
+    unique, inverse = np.unique(triples, axis=0, return_inverse=True)
+    class_of_row[given] = inverse.reshape(-1)
+    return [(int(i), int(g), int(n)) for i, g, n in unique.tolist()], class_of_row
 
 
 def _coded_numbers_valid(body: np.ndarray, j_rows: np.ndarray) -> np.ndarray:
