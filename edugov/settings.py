@@ -190,6 +190,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Upload size limit for bulk imports (a 300k-row workbook is ~20 MB).
 EDUGOV_IMPORT_MAX_BYTES = int(os.environ.get("EDUGOV_IMPORT_MAX_BYTES", str(200 * 1024 * 1024)))
+# Uploaded files of finished import jobs are deleted this many days after the job ended.
+EDUGOV_IMPORT_RETENTION_DAYS = int(os.environ.get("EDUGOV_IMPORT_RETENTION_DAYS", "30"))
 
 LOGGING = {
     "version": 1,

@@ -64,18 +64,31 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    #: When the retention purge deleted the uploaded file (services.purge_expired_uploads);
+    #: the row and its issues stay as history.
+    file_purged_at = models.DateTimeField(_("文件删除时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("导入任务")
         verbose_name_plural = _("导入任务")
         ordering = ["-created_at", "-id"]
+        # The retention purge runs on every upload: finding expired files must stay cheap.
+        indexes = [models.Index(fields=["finished_at"], name="import_job_file_kept",
+                                condition=models.Q(file_purged_at__isnull=True))]
 
     def __str__(self) -> str:
         return f"{self.get_entity_display()} · {self.file_name}"
 
+    #: Statuses a job never leaves: its file is only history from then on.
+    FINISHED = (Status.DONE, Status.FAILED)
+
     @property
     def is_running(self) -> bool:
         return self.status in {self.Status.QUEUED, self.Status.VALIDATING, self.Status.IMPORTING}
+
+    @property
+    def file_purged(self) -> bool:
+        return self.file_purged_at is not None
 
 
 class ImportIssue(models.Model):

@@ -152,6 +152,11 @@ def job_errors(request: HttpRequest, pk: int) -> HttpResponseBase:
               for i in selectors.issues_of(job)]
     if not errors:
         raise Http404
+    if job.file_purged or not job.file or not job.file.storage.exists(job.file.name):
+        # The error workbook copies the bad rows from the uploaded file: gone, say so.
+        messages.error(request, _("文件已按保留期限删除，无法生成错误行文件") if job.file_purged
+                       else _("上传的文件已不存在，无法生成错误行文件"))
+        return redirect("imports:job", pk=job.pk)
     handle = _temporary_output(lambda path: workbooks.write_errors(job.file.path, errors, path),
                                ".xlsx")
     return FileResponse(handle, as_attachment=True, content_type=FORMATS["xlsx"],
@@ -200,4 +205,5 @@ def job_as_dict(job: ImportJob) -> dict[str, Any]:
         "invalid": job.invalid_rows, "created": job.created, "updated": job.updated,
         "unchanged": job.unchanged, "message": job.message, "running": job.is_running,
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+        "file_purged": job.file_purged,
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from edugov.imports.models import ImportJob
 from tests.conftest import World
-from tests.web.url_cases import LOGIN, Case, expect
+from tests.web.url_cases import ADMIN_LOGIN, LOGIN, Case, expect
 
 WRITERS = ("superuser", "city_bureau", "county_a", "county_b", "school_admin_a")
 
@@ -52,4 +52,8 @@ IMPORTS_CASES: list[Case] = [
     *job_cases("imports:job_confirm", 302, method="post"),
     Case("imports:job_confirm", writers_only(405), label="GET is refused",
          kwargs=lambda w: {"pk": job_in(w, "a")}),
+    # The admin's view-only job page (the changelist is in admin_changelist_cases): only the
+    # superuser is staff among the personas.
+    Case("admin:imports_importjob_change", expect(ADMIN_LOGIN, superuser=200),
+         kwargs=lambda w: {"object_id": job_in(w, "a")}),
 ]

@@ -222,13 +222,14 @@ def app_cases() -> list[Case]:
 
 
 def admin_changelist_cases() -> list[Case]:
-    """The admin changelist of every registry and core model: superuser only (no persona
-    but the superuser is staff); scoping for staff users is tested in test_admin.py."""
+    """The admin changelist of every registry, core and imports model: superuser only (no
+    persona but the superuser is staff); scoping for staff users is tested in test_admin.py
+    (tests/imports/test_admin.py for import jobs)."""
     expected = expect(ADMIN_LOGIN, superuser=200)
     return [
         Case(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist", expected)
         for model in admin.site._registry
-        if model._meta.app_label in {"registry", "core"}
+        if model._meta.app_label in {"registry", "core", "imports"}
     ]
 
 
