@@ -13,7 +13,18 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.http import Http404
 from django.utils import timezone
 
@@ -121,6 +132,57 @@ def current_templates() -> QuerySet[ChecklistTemplate]:
 
 def incidents_for(user: Any) -> QuerySet[Incident]:
     return visible_to(user, Incident.objects.all()).select_related("institution")
+
+
+def incidents_with_links(user: Any) -> QuerySet[Incident]:
+    """Incidents in reach with the hazards and inspections linked to them (two queries a page)."""
+    return incidents_for(user).prefetch_related(
+        Prefetch("hazards", queryset=Hazard.objects.order_by("reported_at", "pk")),
+        Prefetch("inspections", queryset=Inspection.objects.select_related("template")
+                 .order_by("due_date", "pk")))
+
+
+def incidents_after(user: Any, hazard: Hazard) -> QuerySet[Incident]:
+    """Incidents in reach that name ``hazard`` among what preceded them."""
+    return incidents_for(user).filter(hazards=hazard).order_by("-occurred_at", "-pk")
+
+
+#: How far back, and how many, an incident's candidate links go (the form stays short).
+LINK_WINDOW = dt.timedelta(days=365)
+LINK_LIMIT = 100
+
+
+def _first_of(scoped: QuerySet[Any], recent: Q, domain: str, newest: str,
+              keep: Iterable[int], limit: int) -> QuerySet[Any]:
+    """The ``recent`` rows of ``scoped``, ``domain`` first then newest, at most ``limit``,
+    plus ``keep`` (links already made, shown whatever their age); a plain filter, so a
+    form can check a posted id against it."""
+    ordering = (Case(When(domain=domain, then=Value(0)), default=Value(1),
+                     output_field=IntegerField()), f"-{newest}", "-pk")
+    ids = list(scoped.filter(recent).order_by(*ordering).values_list("pk", flat=True)[:limit])
+    return scoped.filter(pk__in=[*ids, *keep]).order_by(*ordering)
+
+
+def link_candidates(user: Any, school: Institution | None, *, domain: str = "",
+                    incident: Incident | None = None,
+                    today: dt.date | None = None) -> tuple[QuerySet[Hazard], QuerySet[Inspection]]:
+    """What an incident at ``school`` may link to: the school's hazards found and
+    inspections due in the last 12 months (``domain`` first), and the links it has."""
+    if school is None:
+        return Hazard.objects.none(), Inspection.objects.none()
+    today = today or timezone.localdate()
+    since = today - LINK_WINDOW
+    hazards = hazards_for(user).filter(institution=school)
+    inspections = inspections_for(user).filter(institution=school)
+    kept_h: list[int] = []
+    kept_i: list[int] = []
+    if incident is not None:
+        kept_h = list(incident.hazards.values_list("pk", flat=True))
+        kept_i = list(incident.inspections.values_list("pk", flat=True))
+    return (_first_of(hazards, Q(reported_on__gte=since, reported_on__lte=today), domain,
+                      "reported_at", kept_h, LINK_LIMIT),
+            _first_of(inspections, Q(due_date__gte=since, due_date__lte=today), domain,
+                      "due_date", kept_i, LINK_LIMIT))
 
 
 def institutions_for(user: Any) -> QuerySet[Institution]:

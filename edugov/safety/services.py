@@ -269,8 +269,15 @@ def create_schedule(*, actor: User | None, institution: Institution, template_co
 def plan_inspections(*, actor: User | None, plan: Schedule, start: dt.date, end: dt.date,
                      holidays: Sequence[dt.date] = (), now: dt.datetime | None = None) -> int:
     """Create the inspections ``plan`` makes due in [start, end] (once per date)."""
-    _ensure_reaches(actor, plan.institution)
+    _ensure_manages(actor, plan.institution)
+    if not plan.active:
+        raise ValidationError("该检查计划已停用，不能生成检查")
+    if end < start:
+        raise ValidationError("结束日期不能早于开始日期")
     now = now or timezone.now()
+    # Two planners of one schedule at once queue here (PostgreSQL; SQLite's IMMEDIATE
+    # transactions already do), so the second sees the first's dates and adds none.
+    Schedule.objects.select_for_update().filter(pk=plan.pk).first()
     template = ChecklistTemplate.objects.get(code=plan.template_code, current=True)
     fixed = [dt.date.fromisoformat(d) for d in plan.fixed_dates]
     dates = schedule.due_dates(plan.frequency, max(start, plan.start), min(end, plan.end),
@@ -691,9 +698,7 @@ def record_incident(*, actor: User | None, institution: Institution, occurred_at
                     hazards: Sequence[Hazard] = (),
                     inspections: Sequence[Inspection] = ()) -> Incident:
     _ensure_reaches(actor, institution)
-    if any(h.institution_id != institution.pk for h in hazards) or \
-            any(i.institution_id != institution.pk for i in inspections):
-        raise ValidationError("关联的隐患和检查须属于同一学校")
+    _check_links(institution, occurred_at, hazards, inspections)
     incident = Incident.objects.create(
         institution=institution, occurred_at=occurred_at, domain=domain, severity=severity,
         title=title, description=description, injured=injured, deaths=deaths,
@@ -708,6 +713,45 @@ def record_incident(*, actor: User | None, institution: Institution, occurred_at
     return incident
 
 
+
+
+def _check_links(institution: Institution, occurred_at: dt.datetime,
+                 hazards: Sequence[Hazard], inspections: Sequence[Inspection]) -> None:
+    """Links name what preceded the incident at its own school: a hazard found, or an
+    inspection due, after it happened did not precede it."""
+    if any(h.institution_id != institution.pk for h in hazards) or \
+            any(i.institution_id != institution.pk for i in inspections):
+        raise ValidationError("关联的隐患和检查须属于同一学校")
+    day = timezone.localdate(occurred_at)
+    later = [h.code or f"#{h.pk}" for h in hazards if h.reported_at > occurred_at]
+    later += [f"{i.due_date}检查" for i in inspections if i.due_date > day]
+    if later:
+        raise ValidationError(f"只能关联事故发生前的隐患和检查：{'、'.join(later)}晚于事故发生时间")
+
+
+@transaction.atomic
+def link_incident(*, actor: User | None, incident: Incident, hazards: Sequence[Hazard],
+                  inspections: Sequence[Inspection]) -> Incident:
+    """Set the hazards and inspections that preceded ``incident`` to exactly these: links
+    found later are added, wrong ones removed (unlinking deletes no hazard or inspection;
+    the audit row keeps what was added and removed). No change writes nothing."""
+    _ensure_reaches(actor, incident.institution)
+    _check_links(incident.institution, incident.occurred_at, hazards, inspections)
+    before_h = set(incident.hazards.values_list("pk", flat=True))
+    before_i = set(incident.inspections.values_list("pk", flat=True))
+    after_h, after_i = {h.pk for h in hazards}, {i.pk for i in inspections}
+    if (before_h, before_i) == (after_h, after_i):
+        return incident
+    incident.hazards.set(hazards)
+    incident.inspections.set(inspections)
+    changes = {"hazards_added": sorted(after_h - before_h),
+               "hazards_removed": sorted(before_h - after_h),
+               "inspections_added": sorted(after_i - before_i),
+               "inspections_removed": sorted(before_i - after_i)}
+    audit.record(actor=actor, action=AuditLog.Action.UPDATE, entity=audit.entity_name(incident),
+                 object_id=incident.pk, summary=f"关联隐患/检查 {incident.title}",
+                 details={k: v for k, v in changes.items() if v})
+    return incident
 
 
 def audit_export(*, actor: User | None, what: str, region: Region, rows: int) -> None:

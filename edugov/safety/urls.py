@@ -20,6 +20,7 @@ urlpatterns = [
     path("grid/", views.grid_page, name="grid"),
     path("checklists/", views.checklists_page, name="checklists"),
     path("schedules/", views.schedules_page, name="schedules"),
+    path("schedules/<int:pk>/plan/", views.schedule_plan, name="schedule_plan"),
     path("risks/", views.risks_page, name="risks"),
     path("risks/<int:pk>/", views.risk_edit, name="risk_edit"),
     path("risks/<int:pk>/archive/", views.risk_archive, name="risk_archive"),
@@ -27,4 +28,6 @@ urlpatterns = [
     path("areas/<int:pk>/", views.area_edit, name="area_edit"),
     path("areas/<int:pk>/archive/", views.area_archive, name="area_archive"),
     path("incidents/", views.incidents_page, name="incidents"),
+    path("incidents/<int:pk>/", views.incident_detail, name="incident_detail"),
+    path("incidents/<int:pk>/links/", views.incident_links, name="incident_links"),
 ]

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Max, Min
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,7 +27,7 @@ from django.views.decorators.http import require_POST
 from edugov.core.ratelimit import over_limit
 from edugov.core.roles import REGISTRY_ROLES, REGISTRY_WRITE_ROLES
 from edugov.core.scoping import scope_of
-from edugov.registry.models import Region
+from edugov.registry.models import Institution, Region
 from edugov.safety import exports, forms, paging, rows, selectors, services
 from edugov.safety import workflow as wf
 from edugov.safety.choices import Domain, Grade
@@ -120,6 +121,7 @@ def hazard_detail(request: HttpRequest, pk: int) -> HttpResponse:
     can_assign = bool([t for t in wf.HAZARD.available(hazard.state, roles) if t.name == "assign"])
     return render(request, "safety/hazard_detail.html", {
         "hazard": hazard, "history": selectors.labelled_history(hazard), "actions": actions,
+        "incidents": selectors.incidents_after(request.user, hazard),
         "assign_form": forms.AssignForm(initial={"grade": hazard.grade}) if can_assign else None,
     })
 
@@ -419,8 +421,10 @@ def schedules_page(request: HttpRequest) -> HttpResponse:
 
     if (done := _save(request, form, create, "safety:schedules")) is not None:
         return done
-    page = paginate(request, selectors.schedules_for(user).order_by("institution__code", "pk"))
-    return render(request, "safety/schedules.html", {"form": form, "page": page, "query": ""})
+    page = paginate(request, selectors.schedules_for(user).annotate(
+        planned=Count("inspections")).order_by("institution__code", "pk"))
+    return render(request, "safety/schedules.html", {
+        "form": form, "page": page, "query": "", "can_plan": _keeps_registers(user)})
 
 
 def _keeps_registers(user: Any) -> bool:
@@ -550,16 +554,109 @@ def area_archive(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("safety:area_edit", pk=area.pk)
 
 
+def _incident_school(request: HttpRequest) -> Institution | None:
+    """The school whose candidates the incident form offers: chosen in step one (GET
+    ``school``) or posted with the form; a user reaching one school skips step one."""
+    schools = selectors.institutions_for(request.user)
+    posted = request.method == "POST"
+    pk = request.POST.get("institution", "") if posted else request.GET.get("school", "")
+    if pk.isdigit():
+        return schools.filter(pk=pk).first()
+    only = list(schools[:2])
+    return only[0] if len(only) == 1 and not posted else None
+
+
 @safety_page
 def incidents_page(request: HttpRequest) -> HttpResponse:
+    """Incidents in reach with their links; recording one in two steps: the school, then
+    the incident with that school's hazards and inspections of the last 12 months to tick
+    (those of the incident's category first)."""
     user = request.user
-    form = _scoped_schools(forms.IncidentForm(request.POST or None), user)
-
-    def record(data: dict[str, Any]) -> str:
-        incident = services.record_incident(actor=request.user, **data)  # type: ignore[arg-type]
-        return f"已登记事故：{incident.title}"
-
-    if (done := _save(request, form, record, "safety:incidents")) is not None:
-        return done
+    school = _incident_school(request)
+    page = paginate(request, selectors.incidents_with_links(user))
+    context: dict[str, Any] = {"page": page, "query": "", "school": school}
+    if school is None and request.method != "POST":
+        step_one = forms.IncidentSchoolForm(initial={"domain": request.GET.get("domain", "")})
+        step_one.fields["school"].queryset = selectors.institutions_for(  # type: ignore[attr-defined]
+            user)
+        return render(request, "safety/incidents.html", {**context, "step_one": step_one})
+    domain = request.POST.get("domain") or request.GET.get("domain", "")
+    form = _scoped_schools(forms.IncidentForm(
+        request.POST or None, initial={"institution": school, "domain": domain or None}), user)
+    form.set_candidates(*selectors.link_candidates(user, school, domain=domain))
+    if school is not None:
+        form.fields["institution"].widget = form.fields["institution"].hidden_widget()
+    if request.method == "POST" and form.is_valid():
+        try:
+            incident = services.record_incident(actor=user,  # type: ignore[arg-type]
+                                                **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, _error_text(exc))
+        except PermissionDenied as exc:
+            messages.error(request, _error_text(exc) or "您没有执行此操作的权限")
+            return redirect("safety:incidents")
+        else:
+            messages.success(request, f"已登记事故：{incident.title}")
+            return redirect("safety:incident_detail", pk=incident.pk)
+    only_school = selectors.institutions_for(user)[:2].count() == 1
     return render(request, "safety/incidents.html", {
-        "form": form, "page": paginate(request, selectors.incidents_for(user)), "query": ""})
+        **context, "form": form, "only_school": only_school})
+
+
+@safety_page
+def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = get_object_or_404(selectors.incidents_with_links(request.user), pk=pk)
+    return render(request, "safety/incident_detail.html", {"incident": incident})
+
+
+@safety_page
+def incident_links(request: HttpRequest, pk: int) -> HttpResponse:
+    """关联隐患/检查: tick what preceded the incident, untick a wrong link (nothing deleted)."""
+    incident = get_object_or_404(selectors.incidents_for(request.user), pk=pk)
+    # Bound on any POST: unticking every box is a valid answer (no links), not "no form".
+    form = forms.IncidentLinksForm(request.POST if request.method == "POST" else None, initial={
+        "hazards": list(incident.hazards.values_list("pk", flat=True)),
+        "inspections": list(incident.inspections.values_list("pk", flat=True))})
+    form.set_candidates(*selectors.link_candidates(
+        request.user, incident.institution, domain=incident.domain, incident=incident))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.link_incident(actor=request.user,  # type: ignore[arg-type]
+                                   incident=incident, hazards=list(data["hazards"]),
+                                   inspections=list(data["inspections"]))
+        except ValidationError as exc:
+            form.add_error(None, _error_text(exc))
+        except PermissionDenied as exc:
+            messages.error(request, _error_text(exc) or "您没有执行此操作的权限")
+            return redirect("safety:incident_detail", pk=incident.pk)
+        else:
+            messages.success(request, f"已保存关联：隐患 {len(data['hazards'])} 条，"
+                                      f"检查 {len(data['inspections'])} 次")
+            return redirect("safety:incident_detail", pk=incident.pk)
+    return render(request, "safety/incident_links.html", {"incident": incident, "form": form})
+
+
+@safety_page
+def schedule_plan(request: HttpRequest, pk: int) -> HttpResponse:
+    """生成检查: expand a schedule into inspections for a period; dates already planned are
+    skipped, so planning again adds nothing twice. School admins and bureaus over it."""
+    plan = _managed(request.user, get_object_or_404(
+        selectors.schedules_for(request.user).select_related("institution__region"), pk=pk))
+    today = timezone.localdate()
+    start = max(plan.start, today) if today <= plan.end else plan.start
+    form = forms.PlanForm(request.POST or None, initial={"start": start, "end": plan.end})
+    if request.method == "POST" and form.is_valid():
+        try:
+            made = services.plan_inspections(actor=request.user,  # type: ignore[arg-type]
+                                             plan=plan, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, _error_text(exc))
+        else:
+            messages.success(request, f"已生成检查 {made} 次（{plan}）" if made else
+                             f"该期间的检查均已生成，没有新增（{plan}）")
+            return redirect("safety:schedules")
+    planned = plan.inspections.aggregate(n=Count("id"), first=Min("due_date"),
+                                         last=Max("due_date"))
+    return render(request, "safety/schedule_plan.html", {
+        "plan": plan, "form": form, "planned": planned})

@@ -117,8 +117,8 @@ CASES: list[Case] = [
 
 
 def _safety_object(world: World, kind: str, side: str) -> int:
-    """A hazard, inspection, risk or area at county ``side``'s school, made on first use
-    (ORM only)."""
+    """A hazard, inspection, risk, area, incident or schedule at county ``side``'s school,
+    made on first use (ORM only)."""
     import datetime as dt
 
     from django.utils import timezone
@@ -127,9 +127,11 @@ def _safety_object(world: World, kind: str, side: str) -> int:
         ChecklistItem,
         ChecklistTemplate,
         Hazard,
+        Incident,
         Inspection,
         RiskEntry,
         SafetyArea,
+        Schedule,
     )
 
     school = getattr(world, f"school_{side}")
@@ -144,6 +146,11 @@ def _safety_object(world: World, kind: str, side: str) -> int:
         area, _ = SafetyArea.objects.get_or_create(institution=school, name="一号教学楼",
                                                    defaults={"kind": "teaching"})
         return area.pk
+    if kind == "incident":
+        incident, _ = Incident.objects.get_or_create(
+            institution=school, title="学生课间摔伤", defaults={
+                "occurred_at": at, "domain": "building", "severity": "IV", "injured": 1})
+        return incident.pk
     template, made = ChecklistTemplate.objects.get_or_create(
         code="URL-FIRE", defaults={"domain": "fire", "name": "消防检查"})
     if made:
@@ -153,6 +160,12 @@ def _safety_object(world: World, kind: str, side: str) -> int:
             institution=school, template=template,
             defaults={"domain": "fire", "due_date": at.date(), "state": "planned"})
         return inspection.pk
+    if kind == "schedule":
+        plan, _ = Schedule.objects.get_or_create(
+            institution=school, template_code=template.code, defaults={
+                "frequency": "weekly", "inspector_level": "safety_officer",
+                "start": at.date(), "end": at.date() + dt.timedelta(days=30)})
+        return plan.pk
     hazard, _ = Hazard.objects.get_or_create(
         institution=school, code=f"YHURL{side.upper()}",
         defaults={"domain": "fire", "grade": "general", "title": "指示灯不亮",
@@ -204,6 +217,16 @@ CASES += [
         Case(f"safety:{kind}_archive", expect(405), label="GET is refused",
              kwargs=lambda w, k=kind: {"pk": _safety_object(w, k, "a")}),
     )),
+    # Incidents: the detail and its links (anyone who may record one may link; an empty
+    # POST unticks every link, a valid form, so it redirects).
+    *_safety_cases("safety:incident_detail", "incident"),
+    *_safety_cases("safety:incident_links", "incident"),
+    *_safety_cases("safety:incident_links", "incident", method="post", ok=302),
+    # Planning a schedule's inspections: school admins and bureaus over it; teachers 403.
+    # An empty POST is an invalid form, shown again (200), and plans nothing.
+    *_safety_cases("safety:schedule_plan", "schedule", refused=("teacher_a",)),
+    *_safety_cases("safety:schedule_plan", "schedule", method="post",
+                   refused=("teacher_a",)),
 ]
 # ---- safety — end ----
 
