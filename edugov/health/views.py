@@ -29,6 +29,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from edugov.core.roles import REGISTRY_ROLES, Role
@@ -233,7 +234,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     fitness = selectors.fitness_summary(request.user, years=years, by=["year", unit])
     vision = selectors.vision_summary(request.user, years=years, by=["year", unit])
     context = {
-        "year": year, "years": years, "unit_label": "县（区）" if by_county else "学校",
+        "year": year, "years": years,
+        "unit_label": gettext("县（区）") if by_county else gettext("学校"),
         "fitness": _ranked(fitness, unit, year.start_year, years, "pass_rate",
                            ["test_rate", "pass_rate", "good_rate", "excellent_rate",
                             "mean_total"], higher_is_better=True),

@@ -37,6 +37,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext_noop
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
@@ -732,9 +733,9 @@ class ImportKind:
 
 
 IMPORT_KINDS = {
-    "barred": ImportKind("禁止从教人员名单", CONDUCT_ROLES, BarredImporter.columns,
+    "barred": ImportKind(gettext_noop("禁止从教人员名单"), CONDUCT_ROLES, BarredImporter.columns,
                          "workforce:conduct_list"),
-    "training": ImportKind("培训学时", RECORD_ROLES, TrainingImporter.columns,
+    "training": ImportKind(gettext_noop("培训学时"), RECORD_ROLES, TrainingImporter.columns,
                            "workforce:training"),
 }
 #: Errors listed on the report page; all of them are in the error workbook.

@@ -73,7 +73,10 @@ def test_every_listed_label_has_an_english_translation(label: str) -> None:
 
 
 TRANSLATE_TAG = re.compile(r'{%\s*translate\s+"([^"]+)"(?:\s+context\s+"([^"]+)")?')
-OUR_TEMPLATES = [Path(edugov.__file__).parent / app / "templates" for app in ("web", "registry")]
+EDUGOV = Path(edugov.__file__).parent
+OUR_TEMPLATES = [EDUGOV / app / "templates"
+                 for app in ("web", "registry", "enrollment", "health", "imports", "metrics",
+                             "safety", "workforce")]
 
 
 def template_msgids() -> list[tuple[str | None, str]]:
@@ -92,10 +95,11 @@ def test_template_strings_are_found() -> None:
 @pytest.mark.parametrize(("context", "msgid"), template_msgids())
 def test_every_template_string_has_an_english_translation(context: str | None,
                                                           msgid: str) -> None:
+    looked_up = msgid.replace("%", "%%")  # as {% translate %} looks a literal up
     with translation.override("en"):
-        english = (translation.pgettext(context, msgid) if context
-                   else translation.gettext(msgid))
-    assert english != msgid, f"no English for {msgid!r} — see docs/web.md, Regenerating"
+        english = (translation.pgettext(context, looked_up) if context
+                   else translation.gettext(looked_up))
+    assert english != looked_up, f"no English for {msgid!r} — see docs/web.md, Regenerating"
 
 
 def test_class_label(world) -> None:  # type: ignore[no-untyped-def]
@@ -113,3 +117,64 @@ def test_an_english_browser_still_gets_chinese_until_the_user_switches(client_fo
     page = client.get(reverse("registry:student_list"),
                       HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
     assert '<html lang="zh-hans">' in page
+
+
+# Text left in a template once the translation tags, comments, template tags and HTML tags are
+# taken out: any Chinese there is a string nobody can translate.
+UNTRANSLATABLE = re.compile(
+    r"{%\s*blocktranslate.*?{%\s*endblocktranslate\s*%}|{%\s*comment\s*%}.*?"
+    r"{%\s*endcomment\s*%}|{#.*?#}|{%.*?%}|{{.*?}}|<[^>]*>", re.S)
+CHINESE = re.compile(r"[\u3400-\u9fff]+")
+WRAPPED_APPS = ("health", "safety", "workforce")
+
+
+def unwrapped_chinese(template: Path) -> list[str]:
+    text = template.read_text(encoding="utf-8")
+    return CHINESE.findall(UNTRANSLATABLE.sub(" ", text))
+
+
+@pytest.mark.parametrize("template", sorted(
+    path for app in WRAPPED_APPS for path in (EDUGOV / app / "templates").rglob("*.html")),
+    ids=lambda path: f"{path.parent.name}/{path.name}")
+def test_template_text_is_marked_for_translation(template: Path) -> None:
+    assert unwrapped_chinese(template) == [], (
+        "wrap it in {% translate %} / {% blocktranslate %} — see docs/web.md, Regenerating")
+
+
+def test_the_unwrapped_text_check_can_fail(tmp_path: Path) -> None:
+    page = tmp_path / "page.html"
+    page.write_text('{% translate "学校" %}<th title="{% translate \'学校\' %}">学科</th>',
+                    encoding="utf-8")
+    assert unwrapped_chinese(page) == ["学科"]
+
+
+def catalog_entries() -> list[str]:
+    catalog = EDUGOV / "locale" / "en" / "LC_MESSAGES" / "django.po"
+    return catalog.read_text(encoding="utf-8").split("\n\n")[1:]  # [0] is the header
+
+
+def test_the_catalog_has_no_fuzzy_or_empty_entries() -> None:
+    fuzzy = [entry for entry in catalog_entries() if "#, fuzzy" in entry]
+    empty = [entry for entry in catalog_entries()
+             if re.search(r'^msgstr(\[\d\])? ""\n(?!")', entry + "\n", re.M)
+             and not entry.lstrip().startswith("#~")]
+    assert fuzzy == [] and empty == [], (fuzzy + empty)[:3]
+
+
+@pytest.mark.parametrize(("persona", "name", "english", "chinese"), [
+    ("county_a", "health:office", "Import the year", "导入年度数据"),
+    ("school_admin_a", "health:dashboard", "Student health statistics", "按年级、性别"),
+    ("school_admin_a", "health:results", "Physical fitness test results", "没有符合条件的成绩"),
+    ("school_admin_a", "safety:risks", "Risk grading and control register", "登记风险点"),
+    ("school_admin_a", "safety:areas", "Building / area responsibility", "区域责任人"),
+    ("county_a", "safety:hazard_list", "Overdue only", "仅逾期"),
+    ("county_a", "workforce:round_new", "Open a competition round", "报名截止日期"),
+    ("county_a", "workforce:title_reviews", "Title review", "待评审的申报"),
+])
+def test_app_pages_in_english(client_for, persona: str, name: str, english: str,  # type: ignore[no-untyped-def]
+                              chinese: str) -> None:
+    client = client_for(persona)
+    assert chinese in client.get(reverse(name)).content.decode()
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    page = client.get(reverse(name)).content.decode()
+    assert english in page and chinese not in page
