@@ -482,19 +482,14 @@ def risk_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def risk_archive(request: HttpRequest, pk: int) -> HttpResponse:
     """销册 (``action=retire`` with a reason) or back into the register (``reinstate``)."""
     risk = _managed(request.user, get_object_or_404(selectors.any_risk_for(request.user), pk=pk))
-    action = request.POST.get("action")
-    try:
-        if action == "retire":
-            services.retire_risk(actor=request.user,  # type: ignore[arg-type]
-                                 risk=risk, reason=request.POST.get("reason", ""))
-            messages.success(request, f"已销册：{risk.title}")
-        elif action == "reinstate":
-            services.reinstate_risk(actor=request.user, risk=risk)  # type: ignore[arg-type]
-            messages.success(request, f"已恢复在册：{risk.title}")
-        else:
-            messages.error(request, "请选择销册或恢复在册")
-    except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, _error_text(exc))
+    actor: Any = request.user
+    _retire_or_reinstate(
+        request,
+        retire=lambda: services.retire_risk(actor=actor, risk=risk,
+                                            reason=request.POST.get("reason", "")),
+        reinstate=lambda: services.reinstate_risk(actor=actor, risk=risk),
+        done={"retire": f"已销册：{risk.title}", "reinstate": f"已恢复在册：{risk.title}"},
+        neither="请选择销册或恢复在册")
     return redirect("safety:risk_edit", pk=risk.pk)
 
 
@@ -539,19 +534,32 @@ def area_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def area_archive(request: HttpRequest, pk: int) -> HttpResponse:
     """停用 (``action=retire``: its owner steps down) or back in use (``reinstate``)."""
     area = _managed(request.user, get_object_or_404(selectors.any_area_for(request.user), pk=pk))
-    action = request.POST.get("action")
+    actor: Any = request.user
+    _retire_or_reinstate(
+        request,
+        retire=lambda: services.retire_area(actor=actor, area=area),
+        reinstate=lambda: services.reinstate_area(actor=actor, area=area),
+        done={"retire": f"已停用区域：{area.name}",
+              "reinstate": f"已恢复区域：{area.name}，请指定责任人"},
+        neither="请选择停用或恢复")
+    return redirect("safety:area_edit", pk=area.pk)
+
+
+def _retire_or_reinstate(request: HttpRequest, *, retire: Callable[[], object],
+                         reinstate: Callable[[], object], done: dict[str, str],
+                         neither: str) -> None:
+    """Run the POSTed ``action`` (retire or reinstate) and say how it went."""
+    steps = {"retire": retire, "reinstate": reinstate}
+    action = request.POST.get("action", "")
+    if action not in steps:
+        messages.error(request, neither)
+        return
     try:
-        if action == "retire":
-            services.retire_area(actor=request.user, area=area)  # type: ignore[arg-type]
-            messages.success(request, f"已停用区域：{area.name}")
-        elif action == "reinstate":
-            services.reinstate_area(actor=request.user, area=area)  # type: ignore[arg-type]
-            messages.success(request, f"已恢复区域：{area.name}，请指定责任人")
-        else:
-            messages.error(request, "请选择停用或恢复")
+        steps[action]()
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, _error_text(exc))
-    return redirect("safety:area_edit", pk=area.pk)
+        return
+    messages.success(request, done[action])
 
 
 def _incident_school(request: HttpRequest) -> Institution | None:
