@@ -137,3 +137,40 @@ def test_inspection_to_closure_in_a_browser(live_server: Any, browser: Any, pers
     ]
     hazard.refresh_from_db()
     assert hazard.state == "closed" and hazard.closed_on_time is True
+
+
+def test_an_incident_linked_to_the_hazard_before_it_in_a_browser(
+        live_server: Any, browser: Any, personas: Personas, world: Any) -> None:
+    """The principal records an incident at phone width, ticking the hazard found the week
+    before; the incident page links to the hazard, and the hazard page to the incident."""
+    import datetime as dt
+
+    from django.utils import timezone
+    from playwright.sync_api import expect
+
+    from edugov.safety import services
+
+    week_ago = timezone.now() - dt.timedelta(days=7)
+    hazard = services.report_hazard(actor=personas.teacher_a, institution=world.school_a,
+                                    domain="building", title="楼梯扶手松动", now=week_ago)
+    page = signed_in(browser, live_server.url, personas.school_admin_a, "/safety/incidents/",
+                     **PHONE)
+    form = page.locator("#incident-form")
+    if not form.count():  # a user reaching several schools picks one first
+        page.select_option("#incident-step-one select[name=school]", str(world.school_a.pk))
+        page.click("#incident-step-one button[type=submit]")
+        form = page.locator("#incident-form")
+    occurred = timezone.localtime(timezone.now() - dt.timedelta(days=1))
+    form.locator("[name=occurred_at]").fill(occurred.strftime("%Y-%m-%dT%H:%M"))
+    form.locator("[name=domain]").select_option("building")
+    form.locator("[name=title]").fill("学生在楼梯摔伤")
+    form.locator("[name=injured]").fill("1")
+    form.locator(f"input[name=hazards][value='{hazard.pk}']").check()
+    form.locator("button[type=submit]").click()
+
+    page.wait_for_url("**/safety/incidents/*/")
+    expect(page.locator("h1")).to_contain_text("学生在楼梯摔伤")
+    page.locator(".links-list a", has_text=str(hazard.code or hazard.pk)).first.click()
+    page.wait_for_url(f"**/safety/hazards/{hazard.pk}/")
+    expect(page.locator("#hazard-incidents")).to_contain_text("学生在楼梯摔伤")
+    assert Hazard.objects.get(pk=hazard.pk).incidents.get().title == "学生在楼梯摔伤"
