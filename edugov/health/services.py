@@ -8,7 +8,8 @@ is bad unless ``skip_invalid``. ``actor`` is the acting user, or None for the op
 the command line (full scope). Failing or myopic students get a follow-up item.
 
 A fitness file holds the first tests, and 补测 rows beside them; ``retest=True`` imports a
-later file of 补测 rows alone, each replacing its student's stored failing result.
+later file of 补测 rows alone, each replacing its student's stored failing result. Either
+way a 补测 moves the student's open fitness follow-up on (``retest_follow_ups``).
 """
 
 from __future__ import annotations
@@ -94,6 +95,9 @@ class HealthImport:
     errors: list[pipeline.RowError]
     written: int = 0
     follow_ups: int = 0
+    #: Open fitness follow-ups a 补测 moved to 已复测, and of those closed (补测 passed).
+    follow_ups_retested: int = 0
+    follow_ups_closed: int = 0
     rescreen: int = 0
     dry_run: bool = False
     levels: dict[str, int] = field(default_factory=dict)
@@ -323,6 +327,8 @@ def import_fitness(*, actor: User | None, path: str | Path, school: Institution,
             actor=actor, year=year, reason=FollowUpReason.FITNESS,
             students=[(r.student_id, r.institution_id, r.school_class_id,
                        f"学年总分 {r.total:.1f}") for r in failing])
+        report.follow_ups_retested, report.follow_ups_closed = retest_follow_ups(
+            actor=actor, year=year, results=[r for r in rows if r.retested])
         report.levels = dict(pd.Series([r.level for r in rows]).value_counts().sort_index())
         audit.record(actor=actor, action=AuditLog.Action.IMPORT,
                      entity=audit.entity_name(FitnessResult), object_id=school.code,
@@ -330,7 +336,10 @@ def import_fitness(*, actor: User | None, path: str | Path, school: Institution,
                      details={"file": Path(path).name, "year": year.start_year,
                               "rows": report.total, "written": report.written,
                               "refused_rows": report.refused_rows,
-                              "follow_ups": report.follow_ups, "standard": standard.id,
+                              "follow_ups": report.follow_ups,
+                              "follow_ups_retested": report.follow_ups_retested,
+                              "follow_ups_closed": report.follow_ups_closed,
+                              "standard": standard.id,
                               "retest_file": retest, **details})
     return report
 
@@ -587,10 +596,61 @@ def open_follow_ups(*, actor: User | None, year: AcademicYear, reason: str,
     return len(items)
 
 
-def move_follow_up(*, actor: User, item: FollowUp, transition: str, reason: str = "",
-                   now: dt.datetime | None = None) -> FollowUp:
+def move_follow_up(*, actor: User | None, item: FollowUp, transition: str, reason: str = "",
+                   now: dt.datetime | None = None, evidence: dict[str, Any] | None = None,
+                   by_import: bool = False) -> FollowUp:
     """Take a follow-up one step (登记复测, 转诊, 结案); the workflow checks the role and
-    the state and writes history and audit. ``item`` comes from ``follow_ups_for``."""
+    the state and writes history and audit. ``item`` comes from ``follow_ups_for``.
+
+    ``by_import``: the step is part of an import the actor was allowed to make (a bureau or
+    the command line may import for a school), so the workflow's school-only role check is
+    not applied; the state check, history and audit are.
+    """
     workflow_services.advance(actor=actor, item=item, transition=transition, reason=reason,
-                              now=now)
+                              evidence=evidence, now=now, as_system=by_import)
     return item
+
+
+#: A 补测 moves the follow-up 已告知家长 → 已复测; a passing one then closes it (已结案).
+RETEST_STEP, PASSED_STEP = "retest", "close"
+
+
+def retest_follow_ups(*, actor: User | None, year: AcademicYear,
+                      results: list[FitnessResult],
+                      now: dt.datetime | None = None) -> tuple[int, int]:
+    """Move each 补测 student's fitness follow-up of ``year`` that is still where 登记复测
+    starts to 已复测, noting the 补测's 学年总分 and 等级; a passing 补测 also takes 结案,
+    since the year is no longer 不及格 and 已复测 has no deadline to bring it back. A
+    failing one stays 已复测 for the school to refer. Items already past (or moved meanwhile
+    by someone else) are skipped. Returns (moved, closed); runs in the caller's transaction.
+    """
+    by_student = {r.student_id: r for r in results if r.retested}
+    if not by_student:
+        return 0, 0
+    now = now or timezone.now()
+    sources = FOLLOW_UP.transition(RETEST_STEP).sources
+    ids = sorted(by_student)
+    items: list[FollowUp] = []
+    for start in range(0, len(ids), LOOKUP_CHUNK):
+        items += FollowUp.objects.filter(
+            academic_year=year, reason=FollowUpReason.FITNESS, state__in=sources,
+            student_id__in=ids[start:start + LOOKUP_CHUNK]).order_by("pk")
+    moved = closed = 0
+    for item in items:
+        result = by_student[item.student_id]
+        level = FitnessLevel(result.level)
+        total = "" if result.total is None else f"学年总分 {result.total:.1f}，"
+        evidence = {"source": "retest_import", "total": result.total, "level": level.value}
+        try:
+            move_follow_up(actor=actor, item=item, transition=RETEST_STEP, now=now,
+                           reason=f"补测：{total}等级 {level.label}", evidence=evidence,
+                           by_import=True)
+        except workflow_services.StaleState:
+            continue
+        moved += 1
+        if level != FitnessLevel.FAIL:
+            move_follow_up(actor=actor, item=item, transition=PASSED_STEP, now=now,
+                           reason="补测及格，学年成绩不再为不及格", evidence=evidence,
+                           by_import=True)
+            closed += 1
+    return moved, closed
