@@ -1559,3 +1559,105 @@ def rank_applicants(request: ApiRequest, round_id: int, payload: RanksIn) -> Any
     ranked = applications_of(user).filter(pk__in=list(ranks)).order_by(
         "opening__institution__code", "school_rank", "pk")
     return {"changed": changed, "applications": [application_out(a) for a in ranked]}
+
+
+# ---------------------------------------------------------------- 竞聘上岗: rounds for the bureau
+
+
+class RoundIn(Schema):
+    model_config = {"extra": "forbid"}
+
+    county: str = Field(..., pattern=REGION_CODE, description="县（区）行政区划代码")
+    year: int = Field(..., description="学年起始年份")
+    number: Literal[1, 2] = Field(1, description="轮次：1 第一轮，2 第二轮（县域待岗教师）")
+    name: str = Field("", max_length=64, description="名称")
+    opens: dt.date | None = Field(None, description="报名开始日期")
+    closes: dt.date | None = Field(None, description="报名截止日期")
+    effective: dt.date = Field(..., description="聘任生效日期")
+
+
+class PostIn(Schema):
+    model_config = {"extra": "forbid"}
+
+    institution: str = Field(..., pattern=INSTITUTION_CODE, description="学校标识码")
+    subject: str = Field(..., max_length=16, description="学科代码（如 math）")
+    places: int = Field(..., ge=1, le=999, description="岗位数（同一学校同一学科再次设置即修改）")
+
+
+class CloseOut(Schema):
+    round: RoundOut
+    placed: int = Field(description="聘任人数")
+    unplaced: int = Field(description="未聘任人数")
+    pooled: int = Field(description="进入县域待岗人数（第一轮）")
+
+
+class WithdrawIn(Schema):
+    model_config = {"extra": "forbid"}
+
+    reason: str = Field("", max_length=500, description="撤回理由（可不填）")
+
+
+@router.post("/posting/rounds", response={201: RoundOut},
+             summary="开设竞聘轮次（教育局）",
+             description="经竞聘服务执行并写入审计日志。报名日期倒置、生效日期早于报名截止、"
+                         "同一学年同一轮次已有、第一轮未结束开第二轮为 422；"
+                         "县（区）不在辖区为 404。")
+def open_round(request: ApiRequest, payload: RoundIn) -> Any:
+    user = request.auth
+    require_bureau(user, "组织竞聘上岗")
+    county = region_in_scope(user, payload.county)
+    posting_round = posting.open_round(
+        actor=user, county=county, academic_year=academic_year(payload.year),
+        number=payload.number, effective=payload.effective, name=payload.name,
+        opens=payload.opens, closes=payload.closes)
+    return Status(201, round_out(posting_round))
+
+
+@router.api_operation(
+    ["PUT", "POST"], "/posting/rounds/{int:round_id}/posts", response=OpeningOut,
+    summary="设置竞聘岗位：某校某学科的岗位数（教育局；同一学校同一学科再次设置即修改）",
+    description="经竞聘服务执行并写入审计日志。轮次已结束、学校不属于本县（区）、学科不存在为 422；"
+                "轮次或学校不在辖区为 404。")
+def set_post(request: ApiRequest, round_id: int, payload: PostIn) -> Any:
+    user = request.auth
+    require_bureau(user, "设置竞聘岗位")
+    posting_round = get_object_or_404(rounds_for(user), pk=round_id)
+    school = get_object_or_404(institutions_for(user), code=payload.institution)
+    if payload.subject not in Subject.values:
+        raise ValidationError({"subject": "没有该学科"})
+    opening = posting.add_opening(actor=user, posting_round=posting_round, institution=school,
+                                  subject=payload.subject, places=payload.places)
+    return opening_out(opening)
+
+
+@router.post("/posting/rounds/{int:round_id}/close", response=CloseOut,
+             summary="结束竞聘轮次：按教师志愿和学校排序确定聘任（教育局）",
+             description="经竞聘服务执行：稳定匹配确定聘任，聘任到其他学校的自聘任生效日期起调动，"
+                         "第一轮未聘任的教师进入县域待岗；写入流程记录和审计日志。已结束为 422。")
+def close_round(request: ApiRequest, round_id: int) -> Any:
+    user = request.auth
+    require_bureau(user, "结束竞聘")
+    posting_round = get_object_or_404(rounds_for(user), pk=round_id)
+    try:
+        summary = posting.close_round(actor=user, posting_round=posting_round)
+    except WorkflowError as exc:
+        raise ValidationError(str(exc)) from exc
+    return {"round": round_out(rounds_for(user).get(pk=posting_round.pk)), **summary}
+
+
+@router.post("/posting/applications/{int:application_id}/withdraw", response=ApplicationOut,
+             summary="撤回竞聘报名（教师本人或其所在学校管理员，本轮结束前）",
+             description="经竞聘服务执行：报名保留并标记为已撤回，写入流程记录和审计日志，"
+                         "结束本轮时不再参与聘任。非本人或本校为 403；轮次已结束、已撤回为 422。")
+def withdraw_application(request: ApiRequest, application_id: int, payload: WithdrawIn) -> Any:
+    user = request.auth
+    if not scope_of(user).has_role(Role.SCHOOL_ADMIN, Role.TEACHER):
+        raise PermissionDenied("只有报名教师本人或其所在学校管理员可以撤回竞聘报名")
+    application = get_object_or_404(applications_of(user).select_related("opening__round"),
+                                    pk=application_id)
+    try:
+        posting.withdraw_application(actor=user, application=application,
+                                     reason=payload.reason)
+    except WorkflowError as exc:
+        raise ValidationError({"reason": str(exc)}) from exc
+    return application_out(applications_of(user).get(pk=application.pk))

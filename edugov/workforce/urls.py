@@ -18,6 +18,7 @@ urlpatterns = [
     path("staff/<int:pk>/title/apply/", views.title_apply, name="title_apply"),
     path("rounds/<int:pk>/apply/", views.posting_apply, name="posting_apply"),
     path("rounds/<int:pk>/rank/", views.posting_rank, name="posting_rank"),
+    path("applications/<int:pk>/withdraw/", views.posting_withdraw, name="posting_withdraw"),
     path("rounds/new/", views.round_new, name="round_new"),
     path("rounds/<int:pk>/posts/new/", views.opening_new, name="opening_new"),
     path("rounds/<int:pk>/close/", views.round_close, name="round_close"),

@@ -254,6 +254,10 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "rankable": set(applications.filter(
             opening__in=openings_for(user), state__in=RANKABLE).values_list("pk", flat=True))
         if may_rank else set(),
+        # 撤回报名: the applicant or their school's admin, while the round is open.
+        "withdrawable": {a.pk for a in applications.filter(
+            state__in=posting.WITHDRAWABLE).select_related("staff", "opening__round")
+            if posting.may_withdraw(user, a)} if is_open else set(),
     })
 
 
@@ -555,6 +559,26 @@ def posting_rank(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, f"排序未保存：{refusal_text(exc)}")
         return back
     messages.success(request, f"已保存{changed}名教师的排序" if changed else "排序未变化")
+    return back
+
+
+@require_POST
+@for_roles(Role.SCHOOL_ADMIN, Role.TEACHER)
+def posting_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    """撤回报名 (the teacher, or their school's admin) before the round is settled."""
+    user = user_of(request)
+    application = get_object_or_404(posting_applications_for(user).select_related(
+        "staff", "opening__round"), pk=pk)
+    back = redirect("workforce:round_detail", pk=application.opening.round_id)
+    try:
+        posting.withdraw_application(actor=user, application=application,
+                                     reason=request.POST.get("reason", "")[:500])
+    except PermissionDenied as exc:
+        raise PermissionDenied(refusal_text(exc)) from exc
+    except (ValidationError, WorkflowError) as exc:
+        messages.error(request, f"未能撤回：{refusal_text(exc)}")
+        return back
+    messages.success(request, f"已撤回{application.staff.name}的竞聘报名")
     return back
 
 

@@ -10,7 +10,9 @@ and teacher_a's account is linked to staff_a (their own record). Workforce paths
 so the link changes nothing for the other apps' probes in the same walk.
 
 Audiences, as the pages have them: bureaus only for establishment, rotation plans, the
-negative list, the barred list and 组织调剂; bureaus and school admins for the training
+negative list, the barred list, 组织调剂 and organising rounds (open, posts, close: last
+year's round, with nobody applied, is the one closed); the applicant and their school's
+admin for 撤回报名 (an English application made for it); bureaus and school admins for the training
 ledger, 入职查询, honours awarded and ranking applicants; every registry role for proposals,
 posting, the pool, 职称 applications, honours, a school's staffing, a teacher's progress and
 points, and /me. Outside the audience 403; inside it, the other county's objects 404; a
@@ -28,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from django.utils import timezone
 
 from edugov.core.models import User
-from edugov.registry.models import Institution, Staff
+from edugov.registry.models import AcademicYear, Institution, Staff
 from edugov.workforce.models import (
     BarredPerson,
     ConductCase,
@@ -73,6 +75,9 @@ def ensure_data(ctx: Ctx) -> None:
     if RotationPlan.objects.filter(county=ctx.world.county_a).exists():
         return
     User.objects.filter(username="teacher_a").update(staff=ctx.world.staff_a)
+    last_year = AcademicYear.objects.get_or_create(start_year=ctx.world.year.start_year - 1)[0]
+    # The year the open-round probe opens a first round in.
+    AcademicYear.objects.get_or_create(start_year=ctx.world.year.start_year + 1)
     for side in "ab":
         county = getattr(ctx.world, f"county_{side}")
         school = getattr(ctx.world, f"school_{side}")
@@ -109,6 +114,13 @@ def ensure_data(ctx: Ctx) -> None:
                                           state="applied", state_changed_at=T0)
         PoolEntry.objects.create(round=posting_round, staff=staff, state="pooled",
                                  state_changed_at=T0)
+        # An application to withdraw, and last year's round (nobody applied) to close.
+        withdrawn = PostOpening.objects.create(round=posting_round, institution=school,
+                                               subject="english", places=1)
+        PostingApplication.objects.create(opening=withdrawn, staff=staff, preference=3,
+                                          state="applied", state_changed_at=T0)
+        PostingRound.objects.create(county=county, academic_year=last_year, number=1,
+                                    effective=dt.date(2025, 9, 1))
         TitleApplication.objects.create(staff=staff, current_title=staff.title,
                                         title=next_title(staff.title) or staff.title, year=2025,
                                         state="submitted", state_changed_at=T0)
@@ -132,7 +144,21 @@ def proposal_id(ctx: Ctx, side: str) -> int:
 
 def round_id(ctx: Ctx, side: str) -> int:
     ensure_data(ctx)
-    return PostingRound.objects.get(county=getattr(ctx.world, f"county_{side}")).pk
+    return PostingRound.objects.get(county=getattr(ctx.world, f"county_{side}"),
+                                    academic_year=ctx.world.year).pk
+
+
+def closing_round_id(ctx: Ctx, side: str) -> int:
+    """Last year's round of the county: closing it settles nobody and leaves this year's."""
+    ensure_data(ctx)
+    return PostingRound.objects.get(county=getattr(ctx.world, f"county_{side}"),
+                                    academic_year__start_year=ctx.world.year.start_year - 1).pk
+
+
+def withdrawable_id(ctx: Ctx, side: str) -> int:
+    ensure_data(ctx)
+    return PostingApplication.objects.get(opening__institution=getattr(
+        ctx.world, f"school_{side}"), opening__subject="english").pk
 
 
 def opening_id(ctx: Ctx, side: str) -> int:
@@ -314,6 +340,44 @@ def rank(ctx: Ctx) -> list[Probe]:
                    sees={other(side): False}) for side in "ab"]
 
 
+def open_round(ctx: Ctx) -> list[Probe]:
+    """Open next year's first round in the county: bureaus reaching it (201), audited."""
+    ensure_data(ctx)
+    return [_probe("POST", {}, expected(ctx, side, BUREAUS, ok=201, regions=True),
+                   body={"county": county_code(ctx, side),
+                         "year": ctx.world.year.start_year + 1, "number": 1,
+                         "effective": f"{ctx.world.year.start_year + 2}-09-01"},
+                   sees={other(side): False}) for side in "ab"]
+
+
+def set_post(method: str) -> Case:
+    """A physics post at the county's school in this year's round: bureaus reaching it."""
+    def probes(ctx: Ctx) -> list[Probe]:
+        return [_probe(method, {"round_id": round_id(ctx, side)}, expected(ctx, side, BUREAUS),
+                       body={"institution": school_code(ctx, side), "subject": "physics",
+                             "places": 1},
+                       sees={other(side): False}) for side in "ab"]
+    return probes
+
+
+def close_round(ctx: Ctx) -> list[Probe]:
+    """Close last year's round (no applications): bureaus reaching it."""
+    return [_probe("POST", {"round_id": closing_round_id(ctx, side)},
+                   expected(ctx, side, BUREAUS), sees={other(side): False}) for side in "ab"]
+
+
+#: The applicant or their school's admin withdraws (superuser: anyone's); bureaus do not.
+WITHDRAWERS = frozenset({"superuser", "school_admin_a", "teacher_a"})
+
+
+def withdraw(ctx: Ctx) -> list[Probe]:
+    """Withdraw the county's English application: teacher_a their own, school_admin_a their
+    school's teacher's; the other county's is 404; bureaus and outsiders 403."""
+    return [_probe("POST", {"application_id": withdrawable_id(ctx, side)},
+                   expected(ctx, side, WITHDRAWERS), body={"reason": "个人原因"},
+                   sees={other(side): False}) for side in "ab"]
+
+
 def me(ctx: Ctx) -> list[Probe]:
     """Only teacher_a has a linked staff record: they see themselves, nobody else anything."""
     ensure_data(ctx)
@@ -355,4 +419,9 @@ ROUTES: dict[tuple[str, str], Any] = {
     ("GET", f"{W}/posting/pool"): listing(REGISTRY, staff_name),
     ("POST", f"{W}/posting/pool/{{entry_id}}/allocate"): allocate,
     ("POST", f"{W}/posting/rounds/{{round_id}}/ranks"): rank,
+    ("POST", f"{W}/posting/rounds"): open_round,
+    ("PUT", f"{W}/posting/rounds/{{round_id}}/posts"): set_post("PUT"),
+    ("POST", f"{W}/posting/rounds/{{round_id}}/posts"): set_post("POST"),
+    ("POST", f"{W}/posting/rounds/{{round_id}}/close"): close_round,
+    ("POST", f"{W}/posting/applications/{{application_id}}/withdraw"): withdraw,
 }

@@ -27,6 +27,20 @@ def pool_in(world, county, staff):  # type: ignore[no-untyped-def]
                                            defaults={"state": "pooled"})[0]
 
 
+def application_in(world, county, school, staff):  # type: ignore[no-untyped-def]
+    """The county's teacher applied (state applied) to an English post at their school, in
+    the year's second round: the first is closed by ``round_close``'s case, which would then
+    put the still-live applicant in a pool the walker's ``pool_in`` already holds them in."""
+    from edugov.workforce.models import PostingApplication, PostingRound, PostOpening
+    second = PostingRound.objects.get_or_create(
+        county=county, academic_year=world.year, number=2,
+        defaults={"effective": dt.date(2026, 9, 1)})[0]
+    opening = PostOpening.objects.get_or_create(round=second, institution=school,
+                                                subject="english", defaults={"places": 1})[0]
+    return PostingApplication.objects.get_or_create(
+        opening=opening, staff=staff, defaults={"preference": 1, "state": "applied"})[0]
+
+
 def title_in(world, staff):  # type: ignore[no-untyped-def]
     from edugov.workforce.models import TitleApplication
     return TitleApplication.objects.get_or_create(
@@ -89,6 +103,17 @@ def workforce_cases() -> list[Any]:
          lambda w: {"pk": proposal_in(w, w.school_b, w.staff_b).pk}, "post", {"answer": "confirm"}),
         ("workforce:proposal_respond", expect(405),
          lambda w: {"pk": proposal_in(w, w.school_a, w.staff_a).pk}, "get", {}),
+    ]
+    # 撤回报名: the applicant or their school's admin (bureaus 403 — not theirs to withdraw);
+    # teacher_a's account is not linked to staff_a here, so it withdraws nobody's (403).
+    withdrawers = ("superuser", "school_admin_a", "teacher_a")
+    rows += [
+        ("workforce:posting_withdraw", {**scoped(SEES_A, withdrawers, 302), "teacher_a": 403},
+         lambda w: {"pk": application_in(w, w.county_a, w.school_a, w.staff_a).pk}, "post", {}),
+        ("workforce:posting_withdraw", scoped(SEES_B, withdrawers, 302),
+         lambda w: {"pk": application_in(w, w.county_b, w.school_b, w.staff_b).pk}, "post", {}),
+        ("workforce:posting_withdraw", expect(405),
+         lambda w: {"pk": application_in(w, w.county_a, w.school_a, w.staff_a).pk}, "get", {}),
     ]
     rows += form_rows(scoped, bureau_only, BUREAUS, OUTSIDERS)
     rows += import_rows(bureau_only, OUTSIDERS)

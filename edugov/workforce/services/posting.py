@@ -14,7 +14,7 @@ from django.utils import timezone
 from edugov.core import audit
 from edugov.core.models import AuditLog, User
 from edugov.core.roles import Role
-from edugov.core.scoping import scope_of, visible_to
+from edugov.core.scoping import memberships_of, scope_of, visible_to
 from edugov.registry.models import AcademicYear, Institution, Region, Staff
 from edugov.registry.services import assign_staff, require_write
 from edugov.workflow import services as workflow
@@ -175,6 +175,67 @@ def rank_applicants(*, actor: User, posting_round: PostingRound,
     for application in changed:
         rank(actor=actor, application=application, school_rank=ranks[application.pk])
     return len(changed)
+
+
+def _may_withdraw(actor: User, application: PostingApplication) -> None:
+    """The applicant (their own application) or an administrator of the applicant's school;
+    checked per membership, as ``rotation._may_answer`` is: a teacher of the school is no
+    licence to withdraw a colleague, nor is offering the post a licence to withdraw for them."""
+    if scope_of(actor).everything:
+        return
+    school_id = application.staff.current_institution_id
+    roles = set()
+    for membership in memberships_of(actor):
+        roles.add(membership.role)
+        if membership.role == Role.SCHOOL_ADMIN and school_id is not None \
+                and membership.institution_id == school_id:
+            return
+        if membership.role == Role.TEACHER and own_staff_id(actor) == application.staff_id:
+            return
+    if Role.SCHOOL_ADMIN in roles:
+        raise PermissionDenied("学校管理员只能撤回本校教师的竞聘报名")
+    if Role.TEACHER in roles and own_staff_id(actor) is None:
+        raise PermissionDenied("您的账号尚未关联教职工档案，不能撤回竞聘报名")
+    raise PermissionDenied("只有报名教师本人或其所在学校管理员可以撤回竞聘报名")
+
+
+def may_withdraw(actor: User, application: PostingApplication) -> bool:
+    """Whether ``actor`` may withdraw ``application`` now (what ``withdraw_application``
+    enforces: who, the round still open, the application not settled)."""
+    if application.state not in WITHDRAWABLE or application.opening.round.closed_at is not None:
+        return False
+    try:
+        _may_withdraw(actor, application)
+    except PermissionDenied:
+        return False
+    return True
+
+
+#: Ranks stay provisional until ``close_round`` settles the round (a school may re-rank), so
+#: an application may be withdrawn while applied or ranked and the round is open.
+WITHDRAWABLE = frozenset({"applied", "ranked"})
+
+
+@transaction.atomic
+def withdraw_application(*, actor: User, application: PostingApplication,
+                         reason: str) -> PostingApplication:
+    """撤回报名 before the round is settled; the application stays, marked withdrawn, with
+    its history, and ``close_round`` no longer considers it."""
+    found = posting_applications_for(actor).select_related(
+        "staff", "opening__round").filter(pk=application.pk).first()
+    if found is None:
+        raise Http404
+    application = found
+    _may_withdraw(actor, application)
+    # Lock the round so a withdrawal cannot slip in while ``close_round`` settles it.
+    posting_round = PostingRound.objects.select_for_update().get(pk=application.opening.round_id)
+    _require_open(posting_round)
+    if application.state not in WITHDRAWABLE:
+        raise ValidationError(f"该报名已{application.state_label}，不能撤回")
+    reason = reason.strip()
+    # The shared workflow writes the history row and the audit row (one transaction).
+    workflow.advance(actor=actor, item=application, transition="withdraw", reason=reason)
+    return application
 
 
 def _move(actor: User, staff: Staff, institution: Institution, start: dt.date) -> None:
