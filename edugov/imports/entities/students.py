@@ -259,17 +259,21 @@ class StudentImporter(Importer):
         assert ctx.year is not None
         codes = pc.unique(values["institution_code"]).to_pylist()
         institutions = institutions_by_code(ctx, codes)
-        if len(institutions) != len(codes) or _any_existing(values):
+        if len(institutions) != len(codes):
             return None
         order = pc.sort_indices(values["student_no"])
         column = {key: array.take(order) for key, array in values.items()}
+        # Converted once: the lookup below and the INSERTs both need them as Python str.
+        numbers, ids = column["student_no"].to_pylist(), column["id_number"].to_pylist()
+        if _any_existing(numbers, [n for n in ids if n is not None]):
+            return None
         school_ids = np.array([institutions[c] for c in codes], dtype=np.int64)[
             pc.index_in(column["institution_code"], value_set=pa.array(codes)).to_numpy()]
         grades = column["grade"].to_numpy(zero_copy_only=False).astype(np.int64)
         class_keys, class_of_row = _class_keys(school_ids, grades, column["class_number"])
         schools = school_ids.tolist()
         work = NewStudentColumns(
-            students=[column["student_no"].to_pylist(), column["id_number"].to_pylist(),
+            students=[numbers, ids,
                       column["name"].to_pylist(), column["sex"].to_pylist(),
                       date_values(column["birth_date"]), column["hukou_type"].to_pylist(),
                       pc.fill_null(column["hukou_region_code"], "").to_pylist(),
@@ -377,10 +381,8 @@ class StudentImporter(Importer):
             [EnrolmentStatus.ACTIVE.value] * count, work.entry_dates])
 
 
-def _any_existing(values: dict[str, pa.Array]) -> bool:
-    """Whether any 学籍号 or 身份证号 of the file is already on record."""
-    numbers = values["student_no"].to_pylist()
-    ids = pc.drop_null(values["id_number"]).to_pylist()
+def _any_existing(numbers: list[str], ids: list[str]) -> bool:
+    """Whether any of these 学籍号 or 身份证号 is already on record."""
     for start in range(0, max(len(numbers), len(ids)), KEYS_PER_STATEMENT):
         end = start + KEYS_PER_STATEMENT
         if select_in(Student, ("id",), {"student_no": numbers[start:end],
